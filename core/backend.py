@@ -1,0 +1,449 @@
+"""Backends: what users select by name and run circuits on.
+
+:class:`Backend` is the abstract surface (Qiskit's BackendV1 where it has one).
+:class:`EngineBackend` runs jobs through an :class:`~qfoundry.Engine`: it turns any run
+input into a Qobj, resolves and validates options, checks every experiment against the
+backend before queueing it, derives per-experiment seeds and builds the Result.
+:class:`SimulatorBackend` is an engine alone (``qasm_simulator``); :class:`DeviceBackend`
+is a device plus an engine (``fake_paris``).
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+import time
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .engine import Engine, ExperimentOutput
+from .errors import (
+    OptionsError,
+    QobjValidationError,
+    SimulationTooLargeError,
+    UnsupportedInstructionError,
+)
+from .job import Job
+from .options import Options
+from .qobj import QasmQobj, QasmQobjExperiment, QobjHeader
+from .result import ExperimentResult, Result
+
+if TYPE_CHECKING:
+    from .registry import Registry
+
+__all__ = ["Backend", "BackendConfiguration", "BackendStatus", "EngineBackend",
+           "SimulatorBackend", "DeviceBackend", "derive_seed"]
+
+# Instructions every engine-backed backend accepts whatever its engine declares.
+_ALWAYS_OK = frozenset({"barrier"})
+# Options the core owns; they never reach the engine.
+_CORE_ONLY = ("executor",)
+
+
+class BackendName(str):
+    """A backend's name: a str that can also be called, for Qiskit BackendV1 code
+    written as ``backend.name()``."""
+
+    def __call__(self) -> str:
+        return str(self)
+
+
+class BackendConfiguration:
+    """The static description of a backend (Qiskit's QasmBackendConfiguration fields)."""
+
+    def __init__(self, **fields: Any):
+        self.__dict__.update(fields)
+
+    @property
+    def num_qubits(self) -> int:
+        return self.n_qubits
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(self.__dict__)
+
+    def __repr__(self) -> str:
+        return (f"BackendConfiguration(backend_name={self.backend_name!r}, "
+                f"n_qubits={self.n_qubits})")
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """Whether a backend takes jobs now (always, for local simulators)."""
+
+    backend_name: str
+    backend_version: str
+    operational: bool = True
+    pending_jobs: int = 0
+    status_msg: str = "active"
+
+
+def derive_seed(seed: int, *key: int) -> int:
+    """The seed of experiment ``key[0]`` (and chunk ``key[1]``...) of a job seeded ``seed``.
+
+    Experiment 0 of a single-chunk run keeps the job seed itself, so rerunning one
+    experiment with the seed its result reports reproduces it; the others get independent
+    streams from numpy's SeedSequence, so results never depend on execution order.
+    """
+    if not any(key):
+        return int(seed)
+    seq = np.random.SeedSequence(entropy=int(seed), spawn_key=tuple(int(k) for k in key))
+    return int(seq.generate_state(1, np.uint32)[0] & 0x7FFFFFFF)
+
+
+def random_seed() -> int:
+    return int(np.random.SeedSequence().generate_state(1, np.uint32)[0] & 0x7FFFFFFF)
+
+
+class Backend(abc.ABC):
+    """Abstract backend: configuration, properties, options, status and run()."""
+
+    version = 1  # the interface version, as Qiskit's BackendV1
+
+    def __init__(self, configuration: BackendConfiguration | Mapping[str, Any], provider: Any = None,
+                 **fields: Any):
+        if not isinstance(configuration, BackendConfiguration):
+            configuration = BackendConfiguration(**configuration)
+        self._configuration = configuration
+        self._provider = provider
+        self._options = self._default_options()
+        if fields:
+            self.set_options(**fields)
+
+    @classmethod
+    @abc.abstractmethod
+    def _default_options(cls) -> Options:
+        """The options (with validators) a new instance starts with."""
+
+    @property
+    def name(self) -> BackendName:
+        return BackendName(self._configuration.backend_name)
+
+    @property
+    def backend_version(self) -> str:
+        return self._configuration.backend_version
+
+    @property
+    def provider(self) -> Any:
+        if self._provider is None:
+            from .registry import provider
+            return provider()
+        return self._provider
+
+    @property
+    def options(self) -> Options:
+        return self._options
+
+    def configuration(self) -> BackendConfiguration:
+        return self._configuration
+
+    def properties(self) -> Any:
+        """Calibration data; None for ideal simulators."""
+        return None
+
+    def status(self) -> BackendStatus:
+        return BackendStatus(self.name, self.backend_version)
+
+    def set_options(self, **fields: Any) -> None:
+        """Update the backend's default options, validating them (unknown name: AttributeError)."""
+        for field in fields:
+            if field not in self._options:
+                raise AttributeError(
+                    f"Options field {field} is not valid for this backend "
+                    f"({self.name}); valid fields: {', '.join(self._options)}")
+        self._options.update_options(**fields)
+
+    def clone(self) -> Backend:
+        """A copy with its own options, so changes to one do not leak into the other."""
+        new = copy.copy(self)
+        new._options = copy.copy(self._options)
+        return new
+
+    @abc.abstractmethod
+    def run(self, run_input: Any, **options: Any) -> Job:
+        """Start running ``run_input`` and return its Job at once."""
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}('{self.name}')>"
+
+
+def _core_options() -> Options:
+    opts = Options(shots=1024, memory=False, seed_simulator=None, executor=None)
+    opts.set_validator("shots", (1, 10**9))
+    opts.set_validator("memory", bool)
+    return opts
+
+
+class EngineBackend(Backend):
+    """A backend whose jobs run on an engine (optionally with a device)."""
+
+    def __init__(self, engine: Engine, configuration: BackendConfiguration | Mapping[str, Any],
+                 *, options: Mapping[str, Any] | None = None, provider: Any = None):
+        self.engine = engine
+        super().__init__(configuration, provider)
+        if options:
+            self._options.update_options(**options)
+
+    def _default_options(self) -> Options:  # type: ignore[override]
+        opts = _core_options()
+        max_shots = getattr(self._configuration, "max_shots", 0) or 10**9
+        opts.set_validator("shots", (1, max_shots))
+        engine_opts = type(self.engine).default_options()
+        opts.update_options(**engine_opts)
+        opts.validator.update(engine_opts.validator)
+        return opts
+
+    @property
+    def device(self) -> Any:
+        """The device of a device backend; None here."""
+        return None
+
+    # -- run ----------------------------------------------------------------------
+    def run(self, run_input: Any, **options: Any) -> Job:
+        """Run circuits, OpenQASM text or files, or a Qobj; per-call options apply to this job.
+
+        Every experiment is validated before the job is queued, so bad input raises here,
+        in the caller's thread, and never reaches an engine.
+        """
+        unknown = [k for k in options if k not in self._options]
+        if unknown:
+            raise OptionsError(
+                f"unknown run option(s) {', '.join(map(repr, unknown))} for backend "
+                f"{self.name}; valid options: {', '.join(self._options)}")
+        is_qobj = isinstance(run_input, (QasmQobj, Mapping))
+        opts = copy.copy(self._options)
+        qobj = self._to_qobj(run_input, opts, options)
+        if is_qobj:  # a Qobj's own config overrides the backend's defaults, not the call's
+            cfg = qobj.config.to_dict()
+            opts.update_options(**{k: cfg[k] for k in opts if k in cfg and k not in _CORE_ONLY})
+        opts.update_options(**options)
+        resolved = dict(opts)
+        if resolved["seed_simulator"] is None:
+            resolved["seed_simulator"] = random_seed()
+        elif not isinstance(resolved["seed_simulator"], (int, np.integer)):
+            raise OptionsError(
+                f"seed_simulator={resolved['seed_simulator']!r} is invalid: must be an int")
+        qobj = self._prepare(qobj, resolved)
+        self._validate(qobj, resolved)
+        executor = resolved.pop("executor", None)
+        if executor is not None and not isinstance(executor, Executor):
+            executor = getattr(executor, "get_executor", lambda: executor)()
+        job = Job(self, qobj, lambda j: self._execute(j, qobj, resolved, executor))
+        job.submit()
+        return job
+
+    def _to_qobj(self, run_input: Any, opts: Options, call_options: Mapping[str, Any]) -> QasmQobj:
+        if isinstance(run_input, QasmQobj):
+            return run_input
+        if isinstance(run_input, Mapping):
+            return QasmQobj.from_dict(run_input)
+        from .assemble import to_qobj  # the circuit front end; lazy: it is not needed for Qobjs
+
+        merged = {**dict(opts), **call_options}
+        return to_qobj(run_input, backend=self, shots=merged["shots"], memory=merged["memory"],
+                       seed_simulator=merged["seed_simulator"])
+
+    def _prepare(self, qobj: QasmQobj, options: Mapping[str, Any]) -> QasmQobj:
+        """Hook for subclasses that rewrite experiments before validation (transpiling)."""
+        return qobj
+
+    def _validate(self, qobj: QasmQobj, options: Mapping[str, Any]) -> None:
+        config = self.configuration()
+        n_backend = config.n_qubits
+        supported = self.engine.supported_instructions | _ALWAYS_OK
+        limit = self.engine.max_qubits(options)
+        for e, exp in enumerate(qobj.experiments):
+            where = f"experiment {e} ({exp.name!r})"
+            n_qubits, n_slots = experiment_size(exp)
+            if n_qubits > n_backend:
+                raise QobjValidationError(
+                    f"{where} uses {n_qubits} qubits but backend {self.name} has {n_backend}",
+                    f"experiments[{e}]")
+            if limit is not None and n_qubits > limit:
+                raise SimulationTooLargeError(
+                    f"{where} needs {n_qubits} qubits; engine {self.engine.name!r} can "
+                    f"simulate at most {limit} in this machine's memory")
+            for i, inst in enumerate(exp.instructions):
+                if inst.name not in supported:
+                    raise UnsupportedInstructionError(
+                        f"{where}, instruction {i}: {inst.name!r} is not supported by "
+                        f"backend {self.name} (engine {self.engine.name!r})")
+                for q in getattr(inst, "qubits", ()):
+                    if q >= n_qubits:
+                        raise QobjValidationError(
+                            f"qubit {q} is out of range: {where} has {n_qubits} qubits",
+                            f"experiments[{e}].instructions[{i}].qubits")
+                if inst.name == "measure":
+                    for m in inst.memory:
+                        if m >= n_slots:
+                            raise QobjValidationError(
+                                f"memory slot {m} is out of range: {where} has {n_slots}",
+                                f"experiments[{e}].instructions[{i}].memory")
+            shots = getattr(exp.config, "shots", options["shots"])
+            lo, hi = self._options.validator["shots"]
+            if not lo <= shots <= hi:
+                raise QobjValidationError(f"{where}: shots={shots} must be >= {lo} and <= {hi}",
+                                          f"experiments[{e}].config.shots")
+            self.engine.validate_experiment(exp, options, self.device)
+
+    def _execute(self, job: Job, qobj: QasmQobj, options: dict[str, Any],
+                 executor: Executor | None) -> Result:
+        start = time.perf_counter()
+        tasks = [(self.engine, exp, self._experiment_options(e, exp, options), self.device)
+                 for e, exp in enumerate(qobj.experiments)]
+        total = len(tasks)
+        if executor is None:
+            outputs = []
+            for task in tasks:
+                outputs.append(run_experiment_task(*task))
+                job.set_progress(len(outputs), total)
+        else:
+            futures = [executor.submit(run_experiment_task, *task) for task in tasks]
+            outputs = []
+            for fut in futures:
+                outputs.append(fut.result())
+                job.set_progress(len(outputs), total)
+        results = [
+            ExperimentResult(
+                shots=out.shots, success=True, data=out.data, header=exp.header,
+                seed_simulator=opts["seed_simulator"], time_taken=elapsed,
+                metadata=out.metadata)
+            for (_, exp, opts, _), (out, elapsed) in zip(tasks, outputs)
+        ]
+        return Result(
+            backend_name=str(self.name), backend_version=self.backend_version,
+            job_id=job.job_id(), results=results, qobj_id=qobj.qobj_id,
+            header=QobjHeader.from_dict(qobj.header.to_dict()),
+            time_taken=time.perf_counter() - start)
+
+    @staticmethod
+    def _experiment_options(index: int, exp: QasmQobjExperiment,
+                            options: Mapping[str, Any]) -> dict[str, Any]:
+        opts = dict(options)
+        cfg = exp.config
+        opts["shots"] = int(getattr(cfg, "shots", opts["shots"]))
+        own_seed = getattr(cfg, "seed_simulator", None)
+        opts["seed_simulator"] = (int(own_seed) if own_seed is not None
+                                  else derive_seed(opts["seed_simulator"], index))
+        return opts
+
+
+def run_experiment_task(engine: Engine, experiment: QasmQobjExperiment,
+                        options: Mapping[str, Any], device: Any) -> tuple[ExperimentOutput, float]:
+    """Run one experiment; module-level so process pools and Dask can pickle it."""
+    start = time.perf_counter()
+    out = engine.run_experiment(experiment, options, device)
+    return out, time.perf_counter() - start
+
+
+def experiment_size(exp: QasmQobjExperiment) -> tuple[int, int]:
+    """(qubits, memory slots) an experiment declares, or the smallest that fit its instructions."""
+    n_qubits = getattr(exp.config, "n_qubits", getattr(exp.header, "n_qubits", None))
+    n_slots = getattr(exp.config, "memory_slots", getattr(exp.header, "memory_slots", None))
+    if n_qubits is None or n_slots is None:
+        max_q, max_m = -1, -1
+        for inst in exp.instructions:
+            max_q = max([max_q, *getattr(inst, "qubits", ())])
+            if inst.name == "measure":
+                max_m = max([max_m, *inst.memory])
+        n_qubits = max_q + 1 if n_qubits is None else n_qubits
+        n_slots = max_m + 1 if n_slots is None else n_slots
+    return int(n_qubits), int(n_slots)
+
+
+class SimulatorBackend(EngineBackend):
+    """An ideal simulator: an engine alone, under a name (``qasm_simulator``...)."""
+
+    def __init__(self, engine: Engine, *, name: str, configuration: Mapping[str, Any],
+                 options: Mapping[str, Any] | None = None, provider: Any = None):
+        config = {
+            "backend_name": name, "backend_version": "0.1.0", "n_qubits": 24,
+            "basis_gates": sorted(engine.supported_instructions - {"measure", "reset",
+                                                                    "barrier", "bfunc"}),
+            "gates": [], "local": True, "simulator": True, "conditional": True,
+            "open_pulse": False, "memory": True, "max_shots": 0, "coupling_map": None,
+            "description": engine.description, "engine": engine.name,
+        }
+        config.update(configuration)
+        config["backend_name"] = name
+        super().__init__(engine, config, options=options, provider=provider)
+
+
+class DeviceBackend(EngineBackend):
+    """A fake device: a device description run by an engine (``fake_paris``).
+
+    The device file is read lazily: building the backend costs nothing until its
+    configuration, properties or a run need the calibration.
+    """
+
+    def __init__(self, source: Any, engine: Engine, *, registry: Registry | None = None,
+                 provider: Any = None):
+        self._source = source
+        self._registry = registry
+        self.engine = engine
+        self._provider = provider
+        self._config_cache: BackendConfiguration | None = None
+        self._options = self._default_options()
+
+    def _default_options(self) -> Options:  # type: ignore[override]
+        opts = _core_options()
+        engine_opts = type(self.engine).default_options()
+        opts.update_options(**engine_opts)
+        opts.validator.update(engine_opts.validator)
+        return opts
+
+    @property
+    def name(self) -> BackendName:
+        return BackendName("fake_" + self._source.name)
+
+    @property
+    def device(self) -> Any:
+        return self._source.load()
+
+    @property
+    def backend_version(self) -> str:
+        return str(self.device.version)
+
+    def configuration(self) -> BackendConfiguration:
+        if self._config_cache is None:
+            d = self.device
+            self._config_cache = BackendConfiguration(
+                backend_name=str(self.name), backend_version=str(d.version),
+                n_qubits=d.n_qubits, basis_gates=list(d.basis_gates),
+                gates=[{"name": g, "coupling_map": sorted(
+                    [list(q) for (name, q) in d.gates if name == g])} for g in d.basis_gates],
+                coupling_map=[list(e) for e in d.coupling_map], dt=d.dt,
+                simulator=True, local=True, conditional=True, open_pulse=False, memory=True,
+                max_shots=0, description=d.description, source=d.source,
+                engine=self.engine.name, device=d.name)
+        return self._config_cache
+
+    def properties(self) -> Any:
+        from .devices import DeviceProperties
+        return DeviceProperties(self.device)
+
+    def status(self) -> BackendStatus:
+        return BackendStatus(self.name, self.backend_version)
+
+    @property
+    def noise_model(self) -> Any:
+        """The noise model the engine applies for this device (None for ideal engines)."""
+        build = getattr(self.engine, "noise_model", None)
+        return build(self.device, dict(self._options)) if build else None
+
+    def _validate(self, qobj: QasmQobj, options: Mapping[str, Any]) -> None:
+        from .devices import check_native
+
+        super()._validate(qobj, options)
+        for e, exp in enumerate(qobj.experiments):
+            try:
+                check_native(exp.instructions, self.device)
+            except UnsupportedInstructionError as exc:
+                raise UnsupportedInstructionError(
+                    f"experiment {e} ({exp.name!r}) on {self.name}: {exc}") from None

@@ -1,0 +1,94 @@
+"""The contract an engine plugin implements.
+
+An engine turns one Qobj experiment into its data (counts, memory, final state...).
+It holds no numerics the core depends on and keeps no per-run state on ``self``: one
+instance serves every backend that uses it and every concurrent job, so everything a
+run needs arrives as arguments.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .options import Options
+
+if TYPE_CHECKING:
+    from .devices import Device
+    from .qobj import QasmQobjExperiment
+
+__all__ = ["Engine", "ExperimentOutput"]
+
+
+@dataclass
+class ExperimentOutput:
+    """What an engine returns for one experiment.
+
+    ``data`` follows the Qobj result spec: ``counts`` maps hex outcome strings
+    (``"0x5"``, clbit 0 = bit 0) to ints; ``memory`` is the per-shot hex list;
+    ``statevector``/``unitary``/``density_matrix`` are complex numpy arrays.
+    ``metadata`` is free-form (the engine used, active qubits, ...); ``shots`` is
+    the number of shots actually taken (1 for a statevector/unitary run).
+    """
+
+    data: dict[str, Any]
+    shots: int
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine(abc.ABC):
+    """Base class of every engine. Subclass it and register an instance.
+
+    Class attributes an engine declares:
+
+    * ``name``: the name users select it by (``get_backend(..., engine=name)``).
+    * ``supported_instructions``: every Qobj instruction name it executes; the core
+      refuses an experiment with any other instruction before the engine sees it.
+    * ``models_noise``: True when it applies a device's noise (device backends built on
+      an engine that does not model noise run ideally).
+    """
+
+    name: ClassVar[str]
+    supported_instructions: ClassVar[frozenset[str]]
+    models_noise: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+
+    @classmethod
+    def default_options(cls) -> Options:
+        """Engine-specific run options, with validators, merged into the backend's options.
+
+        The core already provides ``shots``, ``memory``, ``seed_simulator`` and
+        ``executor``; override this to add more (``initial_statevector``, ...).
+        """
+        return Options()
+
+    def max_qubits(self, options: Mapping[str, Any]) -> int | None:
+        """The largest number of qubits this engine will simulate with these options.
+
+        The core refuses larger experiments with SimulationTooLargeError before calling
+        :meth:`run_experiment`. None means no limit the core needs to know about (the
+        engine then checks itself, e.g. on active rather than declared qubits).
+        """
+        return None
+
+    def validate_experiment(self, experiment: QasmQobjExperiment,
+                            options: Mapping[str, Any], device: Device | None) -> None:
+        """Engine-specific checks run at submission time, before the job is queued.
+
+        Raise a QfoundryError subclass naming the experiment and instruction. The default
+        does nothing: the core has already checked instruction names, indices and shots.
+        """
+
+    @abc.abstractmethod
+    def run_experiment(self, experiment: QasmQobjExperiment, options: Mapping[str, Any],
+                       device: Device | None = None) -> ExperimentOutput:
+        """Execute one experiment and return its data.
+
+        ``options`` is the job's resolved options: ``shots`` (int), ``memory`` (bool),
+        ``seed_simulator`` (int, already derived for this experiment, so the same job
+        seed gives the same result whatever order experiments run in), plus this engine's
+        own options. ``device`` is the device of a device backend, else None.
+        Called on an executor thread or process; must not mutate ``self``.
+        """

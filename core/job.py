@@ -1,0 +1,192 @@
+"""Jobs: asynchronous runs of a Qobj on a backend.
+
+``backend.run()`` returns a :class:`Job` at once. The job is orchestrated on a thread of
+the framework's own pool; its experiments run there one after the other, or on the
+``executor`` the user passed (any ``concurrent.futures.Executor``), which only ever
+receives plain picklable tasks, never the job itself. A job that fails stores the
+exception and re-raises it, chained, from :meth:`Job.result`; it never hangs and never
+touches another job.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from .errors import JobError, JobTimeoutError
+from .plugin_manager import call_hook_safely, get_plugin_manager
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from .backend import Backend
+    from .qobj import QasmQobj
+    from .result import Result
+
+__all__ = ["Job", "JobStatus", "JOB_FINAL_STATES", "default_executor"]
+
+
+class JobStatus(enum.Enum):
+    """Where a job is in its life, with Qiskit's names and messages."""
+
+    INITIALIZING = "job is being initialized"
+    QUEUED = "job is queued"
+    VALIDATING = "job is being validated"
+    RUNNING = "job is actively running"
+    CANCELLED = "job has been cancelled"
+    DONE = "job has successfully run"
+    ERROR = "job incurred error"
+
+
+JOB_FINAL_STATES = (JobStatus.DONE, JobStatus.CANCELLED, JobStatus.ERROR)
+
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def default_executor() -> Executor:
+    """The framework's own thread pool, created on first use."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(4, os.cpu_count() or 1),
+                                       thread_name_prefix="qfoundry-job")
+        return _pool
+
+
+class Job:
+    """A run of one Qobj on one backend.
+
+    ``work(job)`` is the callable that computes the Result; the backend provides it.
+    """
+
+    def __init__(self, backend: Backend, qobj: QasmQobj, work: Callable[[Job], Result], *,
+                 job_id: str | None = None, plugin_manager: pluggy.PluginManager | None = None):
+        self._backend = backend
+        self.qobj = qobj
+        self._work = work
+        self._job_id = job_id or str(uuid.uuid4())
+        self._pm = plugin_manager
+        self._status = JobStatus.INITIALIZING
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
+        self._result: Result | None = None
+        self._error: BaseException | None = None
+        self._progress = (0, len(qobj.experiments))
+        self.submitted_at: float | None = None
+
+    # -- identity ---------------------------------------------------------------
+    def job_id(self) -> str:
+        return self._job_id
+
+    def backend(self) -> Backend:
+        return self._backend
+
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        return self._pm or get_plugin_manager()
+
+    # -- life cycle ---------------------------------------------------------------
+    def submit(self, executor: Executor | None = None) -> None:
+        """Queue the job on ``executor`` (default: the framework's pool)."""
+        if self._status is not JobStatus.INITIALIZING:
+            raise JobError(f"job {self._job_id} was already submitted")
+        self._status = JobStatus.QUEUED
+        self.submitted_at = time.perf_counter()
+        call_hook_safely(self.plugin_manager, "job_submitted", job=self)
+        self._future = (executor or default_executor()).submit(self._execute)
+
+    def _execute(self) -> None:
+        with self._lock:
+            if self._status is not JobStatus.QUEUED:
+                return  # cancelled while queued
+            self._status = JobStatus.RUNNING
+        try:
+            result = self._work(self)
+        except BaseException as exc:  # noqa: BLE001 - stored and re-raised by result()
+            with self._lock:
+                self._error = exc
+                self._status = JobStatus.ERROR
+            self._finish(None)
+            return
+        with self._lock:
+            self._result = result
+            self._status = JobStatus.DONE
+        self._finish(result)
+
+    def _finish(self, result: Result | None) -> None:
+        try:
+            call_hook_safely(self.plugin_manager, "job_finished", job=self, result=result)
+        finally:
+            self._finished.set()
+
+    def set_progress(self, done: int, total: int) -> None:
+        """Record progress (called by the backend as experiments finish)."""
+        self._progress = (done, total)
+        call_hook_safely(self.plugin_manager, "job_progress", job=self, done=done, total=total)
+
+    def progress(self) -> tuple[int, int]:
+        """(experiments done, experiments in the job)."""
+        return self._progress
+
+    def cancel(self) -> bool:
+        """Cancel the job if it has not started; returns whether it was cancelled."""
+        with self._lock:
+            if self._status is not JobStatus.QUEUED:
+                return False
+            self._status = JobStatus.CANCELLED
+        self._future.cancel()
+        self._finish(None)
+        return True
+
+    # -- queries --------------------------------------------------------------------
+    def status(self) -> JobStatus:
+        return self._status
+
+    def done(self) -> bool:
+        return self._status is JobStatus.DONE
+
+    def running(self) -> bool:
+        return self._status is JobStatus.RUNNING
+
+    def cancelled(self) -> bool:
+        return self._status is JobStatus.CANCELLED
+
+    def in_final_state(self) -> bool:
+        return self._status in JOB_FINAL_STATES
+
+    def wait_for_final_state(self, timeout: float | None = None) -> None:
+        """Block until the job is DONE, ERROR or CANCELLED; JobTimeoutError after ``timeout`` s."""
+        if not self._finished.wait(timeout):
+            raise JobTimeoutError(
+                f"job {self._job_id} is still {self._status.name} after {timeout} s")
+
+    def result(self, timeout: float | None = None) -> Result:
+        """The job's Result, waiting for it up to ``timeout`` seconds (None: forever).
+
+        Raises JobTimeoutError on timeout and JobError (with the engine's exception
+        chained) when the job failed or was cancelled.
+        """
+        self.wait_for_final_state(timeout)
+        if self._status is JobStatus.ERROR:
+            err = self._error
+            raise JobError(f"job {self._job_id} failed: {type(err).__name__}: {err}") from err
+        if self._status is JobStatus.CANCELLED:
+            raise JobError(f"job {self._job_id} was cancelled")
+        assert self._result is not None
+        return self._result
+
+    def error(self) -> BaseException | None:
+        """The exception that made the job fail, if it did."""
+        return self._error
+
+    def __repr__(self) -> str:
+        return (f"<Job {self._job_id} on {self._backend.name!s}: {self._status.name}>")
+
+

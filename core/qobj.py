@@ -1,0 +1,397 @@
+"""The QasmQobj data model: what a job carries to an engine.
+
+Compatible with Qiskit's ``qiskit.qobj`` classes (names, fields, ``to_dict`` layout), so
+a Qobj dict written by Qiskit's ``assemble`` runs here unchanged. ``from_dict`` also
+validates the structure and raises :class:`QobjValidationError` with the path of the
+first bad field, because a Qobj read from JSON is user input.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .errors import QobjValidationError
+
+__all__ = [
+    "QasmQobj",
+    "QasmQobjConfig",
+    "QasmQobjExperiment",
+    "QasmQobjExperimentConfig",
+    "QasmQobjInstruction",
+    "QobjHeader",
+    "QobjExperimentHeader",
+    "QobjEncoder",
+    "to_complex_array",
+]
+
+_RELATIONS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+class _Namespace:
+    """Free-form record: keyword arguments that are not None become attributes."""
+
+    def __init__(self, **kwargs: Any):
+        for key, value in kwargs.items():
+            if value is not None:
+                setattr(self, key, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]):
+        return cls(**data)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return _equal(self.to_dict(), other.to_dict())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
+        return f"{type(self).__name__}({inner})"
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Deep equality that tolerates numpy arrays inside dicts and lists."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        try:
+            return np.array_equal(np.asarray(a), np.asarray(b))
+        except Exception:
+            return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, _Namespace) and isinstance(b, _Namespace):
+        return a == b
+    return a == b
+
+
+class QobjHeader(_Namespace):
+    """Free-form job header (backend_name, backend_version, user fields)."""
+
+
+class QobjExperimentHeader(_Namespace):
+    """Experiment header: name, n_qubits, memory_slots, qubit/clbit labels, register sizes."""
+
+
+QasmQobjExperimentHeader = QobjExperimentHeader
+
+
+class QasmQobjConfig(_Namespace):
+    """Job-wide run configuration (shots, seed_simulator, memory, ... and free fields)."""
+
+    def __init__(self, shots: int | None = None, seed_simulator: int | None = None,
+                 memory: bool | None = None, **kwargs: Any):
+        super().__init__(
+            shots=int(shots) if shots is not None else None,
+            seed_simulator=int(seed_simulator) if seed_simulator is not None else None,
+            memory=bool(memory) if memory is not None else None,
+            **kwargs,
+        )
+
+
+class QasmQobjExperimentConfig(_Namespace):
+    """Per-experiment configuration (n_qubits, memory_slots, optional overrides)."""
+
+
+class QasmQobjInstruction:
+    """One instruction. Only the fields given (not None) exist as attributes."""
+
+    _FIELDS = ("params", "qubits", "register", "memory", "condition", "conditional", "label",
+               "mask", "relation", "val", "snapshot_type")
+
+    def __init__(self, name: str, params: list | None = None, qubits: list[int] | None = None,
+                 register: list[int] | int | None = None, memory: list[int] | int | None = None,
+                 condition: Any = None, conditional: int | None = None,
+                 label: str | None = None, mask: str | None = None,
+                 relation: str | None = None, val: str | None = None,
+                 snapshot_type: str | None = None, **extra: Any):
+        self.name = name
+        values = dict(params=params, qubits=qubits, register=register, memory=memory,
+                      condition=condition, conditional=conditional, label=label, mask=mask,
+                      relation=relation, val=val, snapshot_type=snapshot_type)
+        for key, value in values.items():
+            if value is not None:
+                setattr(self, "_condition" if key == "condition" else key, value)
+        for key, value in extra.items():  # instruction-specific fields (e.g. `duration`)
+            if value is not None:
+                setattr(self, key, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        for key in self._FIELDS:
+            if key != "condition" and hasattr(self, key):
+                out[key] = getattr(self, key)
+        for key, value in self.__dict__.items():
+            if key not in out and not key.startswith("_"):
+                out[key] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QasmQobjInstruction:
+        data = dict(data)
+        name = data.pop("name")
+        params = data.pop("params", None)
+        if params is not None:
+            params = _decode_params(name, params)
+        return cls(name, params=params, **data)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, QasmQobjInstruction):
+            return NotImplemented
+        return _equal(self.to_dict(), other.to_dict())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items())
+        return f"QasmQobjInstruction({inner})"
+
+
+def to_complex_array(value: Any) -> np.ndarray:
+    """Decode the Qobj wire form of complex data ([re, im] pairs, nested) to an ndarray."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "biuf" and arr.ndim >= 1 and arr.shape[-1] == 2:
+        return arr[..., 0] + 1j * arr[..., 1]
+    return arr.astype(complex)
+
+
+def _decode_params(name: str, params: list) -> list:
+    if name == "unitary" and params:
+        return [to_complex_array(params[0]), *params[1:]]
+    if name == "initialize":
+        arr = np.asarray(params)
+        if arr.ndim == 2 and arr.shape[1] == 2 and arr.dtype.kind in "biuf":
+            return list(arr[:, 0] + 1j * arr[:, 1])
+    return list(params)
+
+
+class QasmQobjExperiment:
+    """One experiment: header, config and the instruction list."""
+
+    def __init__(self, config: QasmQobjExperimentConfig | None = None,
+                 header: QobjExperimentHeader | None = None,
+                 instructions: list[QasmQobjInstruction] | None = None):
+        self.config = config or QasmQobjExperimentConfig()
+        self.header = header or QobjExperimentHeader()
+        self.instructions = instructions or []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "config": self.config.to_dict(),
+            "header": self.header.to_dict(),
+            "instructions": [inst.to_dict() for inst in self.instructions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QasmQobjExperiment:
+        return cls(
+            config=QasmQobjExperimentConfig.from_dict(data.get("config") or {}),
+            header=QobjExperimentHeader.from_dict(data.get("header") or {}),
+            instructions=[QasmQobjInstruction.from_dict(i) for i in data.get("instructions", [])],
+        )
+
+    @property
+    def name(self) -> str | None:
+        return getattr(self.header, "name", None)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, QasmQobjExperiment):
+            return NotImplemented
+        return _equal(self.to_dict(), other.to_dict())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"QasmQobjExperiment(name={self.name!r}, "
+                f"instructions={len(self.instructions)})")
+
+
+class QasmQobj:
+    """A whole job: id, config, header and experiments."""
+
+    type = "QASM"
+    schema_version = "1.3.0"
+
+    def __init__(self, qobj_id: str | None = None, config: QasmQobjConfig | None = None,
+                 experiments: list[QasmQobjExperiment] | None = None,
+                 header: QobjHeader | None = None):
+        self.qobj_id = qobj_id or str(uuid.uuid4())
+        self.config = config or QasmQobjConfig()
+        self.experiments = experiments or []
+        self.header = header or QobjHeader()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "qobj_id": self.qobj_id,
+            "header": self.header.to_dict(),
+            "config": self.config.to_dict(),
+            "schema_version": self.schema_version,
+            "type": self.type,
+            "experiments": [exp.to_dict() for exp in self.experiments],
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), cls=QobjEncoder, **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QasmQobj:
+        """Build a QasmQobj from its dict form, validating every field on the way."""
+        validate_qobj_dict(data)
+        return cls(
+            qobj_id=data.get("qobj_id"),
+            config=QasmQobjConfig.from_dict(data.get("config") or {}),
+            experiments=[QasmQobjExperiment.from_dict(e) for e in data["experiments"]],
+            header=QobjHeader.from_dict(data.get("header") or {}),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, QasmQobj):
+            return NotImplemented
+        return _equal(self.to_dict(), other.to_dict())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"QasmQobj(qobj_id={self.qobj_id!r}, experiments={len(self.experiments)})"
+
+
+class QobjEncoder(json.JSONEncoder):
+    """JSON encoder for Qobj and Result dicts: complex -> [re, im], ndarray -> nested lists."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, complex):
+            return [o.real, o.imag]
+        if isinstance(o, np.ndarray):
+            if np.iscomplexobj(o):
+                return np.stack([o.real, o.imag], axis=-1).tolist()
+            return o.tolist()
+        if isinstance(o, np.generic):
+            return self.default(o.item()) if isinstance(o, np.complexfloating) else o.item()
+        if hasattr(o, "to_dict"):
+            return o.to_dict()
+        return super().default(o)
+
+
+# -- structural validation -----------------------------------------------------------------
+
+_INSTRUCTION_FIELDS = {"name", "params", "qubits", "register", "memory", "condition",
+                       "conditional", "label", "mask", "relation", "val", "snapshot_type",
+                       "duration", "unit"}
+
+
+def _require(cond: bool, message: str, path: str) -> None:
+    if not cond:
+        raise QobjValidationError(message, path)
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+
+
+def _int_list(value: Any, path: str, upper: int | None, what: str) -> None:
+    _require(isinstance(value, (list, tuple)), f"must be a list of {what} indices", path)
+    for k, v in enumerate(value):
+        _require(_is_int(v) and v >= 0, f"must be a non-negative integer, got {v!r}", f"{path}[{k}]")
+        if upper is not None:
+            _require(v < upper, f"{what} index {v} is out of range (the experiment has {upper})",
+                     f"{path}[{k}]")
+
+
+def validate_qobj_dict(data: Any) -> None:
+    """Check a Qobj dict's structure; raise QobjValidationError naming the bad field's path."""
+    _require(isinstance(data, Mapping), "a Qobj must be a dict", "qobj")
+    for key in ("header", "config"):
+        _require(isinstance(data.get(key, {}), Mapping), "must be a dict", key)
+    qtype = data.get("type", "QASM")
+    _require(qtype == "QASM", f"only QASM Qobjs can run here, not {qtype!r}", "type")
+    config = data.get("config") or {}
+    if "shots" in config:
+        _require(_is_int(config["shots"]), f"must be an integer, got {config['shots']!r}",
+                 "config.shots")
+    if config.get("seed_simulator") is not None:
+        _require(_is_int(config["seed_simulator"]), "must be an integer", "config.seed_simulator")
+    exps = data.get("experiments")
+    _require(isinstance(exps, list), "is required and must be a list", "experiments")
+    for e, exp in enumerate(exps):
+        _validate_experiment(exp, config, f"experiments[{e}]")
+
+
+def _validate_experiment(exp: Any, qconfig: Mapping, path: str) -> None:
+    _require(isinstance(exp, Mapping), "must be a dict", path)
+    header = exp.get("header") or {}
+    config = exp.get("config") or {}
+    _require(isinstance(header, Mapping), "must be a dict", f"{path}.header")
+    _require(isinstance(config, Mapping), "must be a dict", f"{path}.config")
+    n_qubits = config.get("n_qubits", header.get("n_qubits", qconfig.get("n_qubits")))
+    slots = config.get("memory_slots", header.get("memory_slots", qconfig.get("memory_slots")))
+    for name, value in (("n_qubits", n_qubits), ("memory_slots", slots)):
+        if value is not None:
+            _require(_is_int(value) and value >= 0, f"must be a non-negative integer, got {value!r}",
+                     f"{path}.config.{name}")
+    for key in ("creg_sizes", "qreg_sizes"):
+        if key in header:
+            sizes = header[key]
+            _require(isinstance(sizes, list) and all(
+                isinstance(s, (list, tuple)) and len(s) == 2 and _is_int(s[1]) for s in sizes),
+                "must be a list of [name, size] pairs", f"{path}.header.{key}")
+    insts = exp.get("instructions")
+    _require(isinstance(insts, list), "is required and must be a list", f"{path}.instructions")
+    for i, inst in enumerate(insts):
+        _validate_instruction(inst, n_qubits, slots, f"{path}.instructions[{i}]")
+
+
+def _validate_instruction(inst: Any, n_qubits: int | None, slots: int | None, path: str) -> None:
+    _require(isinstance(inst, Mapping), "must be a dict", path)
+    name = inst.get("name")
+    _require(isinstance(name, str) and name != "", "is required and must be a string",
+             f"{path}.name")
+    unknown = set(inst) - _INSTRUCTION_FIELDS
+    _require(not unknown, f"unknown instruction field(s) {sorted(unknown)}", path)
+    if "qubits" in inst:
+        _int_list(inst["qubits"], f"{path}.qubits", n_qubits, "qubit")
+        _require(len(set(inst["qubits"])) == len(inst["qubits"]),
+                 f"repeats a qubit: {list(inst['qubits'])}", f"{path}.qubits")
+    if "params" in inst:
+        _require(isinstance(inst["params"], (list, tuple)), "must be a list", f"{path}.params")
+    if name == "measure":
+        _require("qubits" in inst and "memory" in inst, "measure needs qubits and memory", path)
+        _int_list(inst["memory"], f"{path}.memory", slots, "memory slot")
+        _require(len(inst["memory"]) == len(inst["qubits"]),
+                 "must have one memory slot per measured qubit", f"{path}.memory")
+        if "register" in inst:
+            _int_list(inst["register"], f"{path}.register", None, "register bit")
+    elif name == "bfunc":
+        for key in ("mask", "relation", "val", "register"):
+            _require(key in inst, f"bfunc needs {key!r}", path)
+        for key in ("mask", "val"):
+            _require(isinstance(inst[key], str) and _is_hex(inst[key]),
+                     f"must be a hex string such as '0x3', got {inst[key]!r}", f"{path}.{key}")
+        _require(inst["relation"] in _RELATIONS,
+                 f"must be one of {list(_RELATIONS)}, got {inst['relation']!r}",
+                 f"{path}.relation")
+        _require(_is_int(inst["register"]) and inst["register"] >= 0,
+                 "must be a non-negative integer", f"{path}.register")
+    elif "memory" in inst and name not in ("measure",):
+        _require(_is_int(inst["memory"]) or isinstance(inst["memory"], list), "bad memory field",
+                 f"{path}.memory")
+    if "conditional" in inst and not isinstance(inst["conditional"], Mapping):
+        _require(_is_int(inst["conditional"]) and inst["conditional"] >= 0,
+                 "must be a non-negative integer (a register bit)", f"{path}.conditional")
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        int(text, 16)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""Mapping circuits onto devices: basis translation, layout, routing, optimisation."""

@@ -1,0 +1,1 @@
+"""The fake devices shipped with qfoundry, as TOML package data."""
