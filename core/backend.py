@@ -103,8 +103,8 @@ class Backend(abc.ABC):
 
     version = 1  # the interface version, as Qiskit's BackendV1
 
-    def __init__(self, configuration: BackendConfiguration | Mapping[str, Any], provider: Any = None,
-                 **fields: Any):
+    def __init__(self, configuration: BackendConfiguration | Mapping[str, Any],
+                 provider: Any = None, **fields: Any):
         if not isinstance(configuration, BackendConfiguration):
             configuration = BackendConfiguration(**configuration)
         self._configuration = configuration

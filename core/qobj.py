@@ -301,7 +301,8 @@ def _is_int(x: Any) -> bool:
 def _int_list(value: Any, path: str, upper: int | None, what: str) -> None:
     _require(isinstance(value, (list, tuple)), f"must be a list of {what} indices", path)
     for k, v in enumerate(value):
-        _require(_is_int(v) and v >= 0, f"must be a non-negative integer, got {v!r}", f"{path}[{k}]")
+        _require(_is_int(v) and v >= 0, f"must be a non-negative integer, got {v!r}",
+                 f"{path}[{k}]")
         if upper is not None:
             _require(v < upper, f"{what} index {v} is out of range (the experiment has {upper})",
                      f"{path}[{k}]")
@@ -336,8 +337,8 @@ def _validate_experiment(exp: Any, qconfig: Mapping, path: str) -> None:
     slots = config.get("memory_slots", header.get("memory_slots", qconfig.get("memory_slots")))
     for name, value in (("n_qubits", n_qubits), ("memory_slots", slots)):
         if value is not None:
-            _require(_is_int(value) and value >= 0, f"must be a non-negative integer, got {value!r}",
-                     f"{path}.config.{name}")
+            _require(_is_int(value) and value >= 0,
+                     f"must be a non-negative integer, got {value!r}", f"{path}.config.{name}")
     for key in ("creg_sizes", "qreg_sizes"):
         if key in header:
             sizes = header[key]
