@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import abc
 import copy
+import multiprocessing
+import os
+import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +45,7 @@ __all__ = ["Backend", "BackendConfiguration", "BackendStatus", "EngineBackend",
 # Instructions every engine-backed backend accepts whatever its engine declares.
 _ALWAYS_OK = frozenset({"barrier"})
 # Options the core owns; they never reach the engine.
-_CORE_ONLY = ("executor",)
+_CORE_ONLY = ("executor", "max_parallel_experiments")
 
 
 class BackendName(str):
@@ -88,7 +92,10 @@ def derive_seed(seed: int, *key: int) -> int:
     experiment with the seed its result reports reproduces it; the others get independent
     streams from numpy's SeedSequence, so results never depend on execution order.
     """
-    if not any(key):
+    key = list(key)
+    while key and key[-1] == 0:  # (i, 0) is experiment i's first chunk: the same seed as (i,)
+        key.pop()
+    if not key:
         return int(seed)
     seq = np.random.SeedSequence(entropy=int(seed), spawn_key=tuple(int(k) for k in key))
     return int(seq.generate_state(1, np.uint32)[0] & 0x7FFFFFFF)
@@ -174,9 +181,11 @@ class Backend(abc.ABC):
 
 
 def _core_options() -> Options:
-    opts = Options(shots=1024, memory=False, seed_simulator=None, executor=None)
+    opts = Options(shots=1024, memory=False, seed_simulator=None, executor=None,
+                   max_parallel_experiments=os.cpu_count() or 1)
     opts.set_validator("shots", (1, 10**9))
     opts.set_validator("memory", bool)
+    opts.set_validator("max_parallel_experiments", (1, 4096))
     return opts
 
 
@@ -295,27 +304,46 @@ class EngineBackend(Backend):
     def _execute(self, job: Job, qobj: QasmQobj, options: dict[str, Any],
                  executor: Executor | None) -> Result:
         start = time.perf_counter()
-        tasks = [(self.engine, exp, self._experiment_options(e, exp, options), self.device)
-                 for e, exp in enumerate(qobj.experiments)]
-        total = len(tasks)
-        if executor is None:
-            outputs = []
-            for task in tasks:
-                outputs.append(run_experiment_task(*task))
-                job.set_progress(len(outputs), total)
+        exps = qobj.experiments
+        exp_opts = [self._experiment_options(e, exp, options) for e, exp in enumerate(exps)]
+        # Work units: (experiment index, options of one shot chunk). Chunking depends only on
+        # the engine and the options, never on the executor, so results never do either.
+        units = [(e, chunk) for e, opts in enumerate(exp_opts)
+                 for chunk in split_shots(self.engine, opts, e)]
+        if executor is None and _wants_processes(options, exps, exp_opts):
+            executor = process_pool(options["max_parallel_experiments"])
+            batches = _batches(units, 4 * options["max_parallel_experiments"])
         else:
-            futures = [executor.submit(run_experiment_task, *task) for task in tasks]
-            outputs = []
-            for fut in futures:
-                outputs.append(fut.result())
-                job.set_progress(len(outputs), total)
-        results = [
-            ExperimentResult(
+            batches = [[u] for u in units] if executor is not None else []
+        outputs: dict[int, list[tuple[ExperimentOutput, float]]] = {e: [] for e in range(len(exps))}
+        n_chunks = Counter(e for e, _ in units)
+        done_exps = 0
+
+        def collect(unit_list, outs) -> None:
+            nonlocal done_exps
+            for (e, _), out in zip(unit_list, outs):
+                outputs[e].append(out)
+                if len(outputs[e]) == n_chunks[e]:
+                    done_exps += 1
+                    job.set_progress(done_exps, len(exps))
+
+        device = self.device
+        if executor is None:
+            for unit in units:
+                collect([unit], [run_experiment_task(self.engine, exps[unit[0]], unit[1], device)])
+        else:
+            futures = [(batch, executor.submit(
+                run_batch_task, self.engine, device, [(exps[e], o) for e, o in batch]))
+                for batch in batches]
+            for batch, fut in futures:
+                collect(batch, fut.result())
+        results = []
+        for e, exp in enumerate(exps):
+            out, elapsed = merge_chunks(outputs[e])
+            results.append(ExperimentResult(
                 shots=out.shots, success=True, data=out.data, header=exp.header,
-                seed_simulator=opts["seed_simulator"], time_taken=elapsed,
-                metadata=out.metadata)
-            for (_, exp, opts, _), (out, elapsed) in zip(tasks, outputs)
-        ]
+                seed_simulator=exp_opts[e]["seed_simulator"], time_taken=elapsed,
+                metadata=out.metadata))
         return Result(
             backend_name=str(self.name), backend_version=self.backend_version,
             job_id=job.job_id(), results=results, qobj_id=qobj.qobj_id,
@@ -325,7 +353,7 @@ class EngineBackend(Backend):
     @staticmethod
     def _experiment_options(index: int, exp: QasmQobjExperiment,
                             options: Mapping[str, Any]) -> dict[str, Any]:
-        opts = dict(options)
+        opts = {k: v for k, v in options.items() if k not in _CORE_ONLY}
         cfg = exp.config
         opts["shots"] = int(getattr(cfg, "shots", opts["shots"]))
         own_seed = getattr(cfg, "seed_simulator", None)
@@ -334,12 +362,99 @@ class EngineBackend(Backend):
         return opts
 
 
+# -- running experiments: serial, on processes, or on any executor ---------------------------
+
+# A job is spread over processes only when it is worth a process round trip: several
+# experiments and at least this many amplitude updates in all (about 50 ms of work).
+PARALLEL_WORK_THRESHOLD = 2**23
+
+
+def _wants_processes(options: Mapping[str, Any], exps: list[QasmQobjExperiment],
+                     exp_opts: list[dict[str, Any]]) -> bool:
+    if options.get("max_parallel_experiments", 1) <= 1 or len(exps) < 2:
+        return False
+    work = sum(len(exp.instructions) * 2 ** min(experiment_size(exp)[0], 40) for exp in exps)
+    return work >= PARALLEL_WORK_THRESHOLD
+
+
+def _batches(units: list, n: int) -> list[list]:
+    """Split ``units`` into at most ``n`` contiguous batches of near-equal size."""
+    n = max(1, min(n, len(units)))
+    size, extra = divmod(len(units), n)
+    out, start = [], 0
+    for k in range(n):
+        end = start + size + (k < extra)
+        out.append(units[start:end])
+        start = end
+    return out
+
+
+_pools: dict[int, Executor] = {}
+_pools_lock = threading.Lock()
+
+
+def process_pool(workers: int) -> Executor:
+    """A persistent process pool of ``workers`` processes (forkserver where available,
+    so no worker inherits the job threads' state)."""
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods
+                                              else "spawn")
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            _pools[workers] = pool
+        return pool
+
+
+def split_shots(engine: Engine, opts: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    """The shot chunks of one experiment: one, unless the engine samples shots
+    independently (``Engine.shots_per_chunk``). Chunk c gets derive_seed(s, 0, c) from
+    the experiment's seed s (chunk 0 keeps s), wherever and in whatever order it runs."""
+    size = engine.shots_per_chunk(opts)
+    shots = opts["shots"]
+    if not size or shots <= size:
+        return [opts]
+    chunks = []
+    for c, first in enumerate(range(0, shots, size)):
+        chunk = dict(opts, shots=min(size, shots - first))
+        chunk["seed_simulator"] = (opts["seed_simulator"] if c == 0
+                                   else derive_seed(opts["seed_simulator"], 0, c))
+        chunks.append(chunk)
+    return chunks
+
+
+def merge_chunks(parts: list[tuple[ExperimentOutput, float]]) -> tuple[ExperimentOutput, float]:
+    """One experiment's output from its chunks' outputs (counts summed, memory in order)."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0][0]
+    data = dict(first.data)
+    counts: dict[str, int] = {}
+    for out, _ in parts:
+        for key, value in out.data.get("counts", {}).items():
+            counts[key] = counts.get(key, 0) + value
+    data["counts"] = counts
+    if "memory" in first.data:
+        data["memory"] = [m for out, _ in parts for m in out.data["memory"]]
+    metadata = dict(first.metadata, shot_chunks=len(parts))
+    return (ExperimentOutput(data=data, shots=sum(o.shots for o, _ in parts), metadata=metadata),
+            sum(t for _, t in parts))
+
+
 def run_experiment_task(engine: Engine, experiment: QasmQobjExperiment,
                         options: Mapping[str, Any], device: Any) -> tuple[ExperimentOutput, float]:
     """Run one experiment; module-level so process pools and Dask can pickle it."""
     start = time.perf_counter()
     out = engine.run_experiment(experiment, options, device)
     return out, time.perf_counter() - start
+
+
+def run_batch_task(engine: Engine, device: Any,
+                   items: list[tuple[QasmQobjExperiment, Mapping[str, Any]]]
+                   ) -> list[tuple[ExperimentOutput, float]]:
+    """Run several experiments in one task (one pickling round trip for many small ones)."""
+    return [run_experiment_task(engine, exp, opts, device) for exp, opts in items]
 
 
 def experiment_size(exp: QasmQobjExperiment) -> tuple[int, int]:

@@ -73,6 +73,16 @@ class Engine(abc.ABC):
         """
         return None
 
+    def shots_per_chunk(self, options: Mapping[str, Any]) -> int | None:
+        """How many shots one task may take, for engines whose shots are independent samples.
+
+        Returning a size lets the core split a large experiment into chunks that run in
+        parallel (each with its own derived seed) and merges their counts and memory. The
+        size must depend only on ``options``, so results do not depend on the executor.
+        None (the default) keeps every experiment in one piece.
+        """
+        return None
+
     def validate_experiment(self, experiment: QasmQobjExperiment,
                             options: Mapping[str, Any], device: Device | None) -> None:
         """Engine-specific checks run at submission time, before the job is queued.
