@@ -266,6 +266,7 @@ class EngineBackend(Backend):
         config = self.configuration()
         n_backend = config.n_qubits
         supported = self.engine.supported_instructions | _ALWAYS_OK
+        conditional = getattr(config, "conditional", True)
         limit = self.engine.max_qubits(options)
         for e, exp in enumerate(qobj.experiments):
             where = f"experiment {e} ({exp.name!r})"
@@ -283,6 +284,10 @@ class EngineBackend(Backend):
                     raise UnsupportedInstructionError(
                         f"{where}, instruction {i}: {inst.name!r} is not supported by "
                         f"backend {self.name} (engine {self.engine.name!r})")
+                if getattr(inst, "conditional", None) is not None and not conditional:
+                    raise UnsupportedInstructionError(
+                        f"{where}, instruction {i}: {inst.name!r} is conditional, but backend "
+                        f"{self.name} does not support conditionals")
                 for q in getattr(inst, "qubits", ()):
                     if q >= n_qubits:
                         raise QobjValidationError(

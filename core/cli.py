@@ -107,7 +107,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if "counts" in exp.data:
             print(_counts_table(result.get_counts(index), exp.shots))
         if "memory" in exp.data:
-            print("memory:", " ".join(result.get_memory(index)))
+            print("memory:", ", ".join(result.get_memory(index)))  # keys may hold spaces
         for key in ("statevector", "unitary", "density_matrix"):
             if key in exp.data:
                 print(f"{key}:\n{exp.data[key]}")

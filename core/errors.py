@@ -25,6 +25,7 @@ __all__ = [
     "NoiseError",
     "TranspilerError",
     "ResultError",
+    "DevicePropertyError",
 ]
 
 
@@ -118,3 +119,7 @@ class TranspilerError(QfoundryError):
 
 class ResultError(QfoundryError, LookupError):
     """Raised by Result accessors when an experiment or a kind of data is not in the result."""
+
+
+class DevicePropertyError(QfoundryError, LookupError):
+    """Raised by device/backend properties lookups for a qubit or gate the device lacks."""

@@ -16,8 +16,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from .errors import JobError, JobTimeoutError
 from .plugin_manager import call_hook_safely, get_plugin_manager
@@ -79,6 +79,7 @@ class Job:
         self._result: Result | None = None
         self._error: BaseException | None = None
         self._progress = (0, len(qobj.experiments))
+        self._future: Future | None = None
         self.submitted_at: float | None = None
 
     # -- identity ---------------------------------------------------------------
@@ -99,7 +100,10 @@ class Job:
             raise JobError(f"job {self._job_id} was already submitted")
         self._status = JobStatus.QUEUED
         self.submitted_at = time.perf_counter()
-        call_hook_safely(self.plugin_manager, "job_submitted", job=self)
+        # Fixed now, so job_finished reaches the plugins that saw job_submitted even if the
+        # process-wide manager is replaced while the job runs.
+        self._pm = self.plugin_manager
+        call_hook_safely(self._pm, "job_submitted", job=self)
         self._future = (executor or default_executor()).submit(self._execute)
 
     def _execute(self) -> None:
@@ -141,7 +145,8 @@ class Job:
             if self._status is not JobStatus.QUEUED:
                 return False
             self._status = JobStatus.CANCELLED
-        self._future.cancel()
+        if self._future is not None:  # None: cancelled from a job_submitted hook
+            self._future.cancel()
         self._finish(None)
         return True
 

@@ -9,6 +9,7 @@ object half-updated.
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -68,6 +69,11 @@ class Options(Mapping[str, Any]):
             if len(validator_value) != 2:
                 raise ValueError(
                     f"A tuple validator must be (min, max), got {len(validator_value)} values")
+            lo, hi = validator_value
+            if not all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in (lo, hi)):
+                raise ValueError(f"A tuple validator must bound numbers, got {validator_value!r}")
+            if lo > hi:
+                raise ValueError(f"A tuple validator must have min <= max, got {validator_value!r}")
         elif isinstance(validator_value, list):
             if not validator_value:
                 raise ValueError("A list validator must list at least one allowed value")

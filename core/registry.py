@@ -42,12 +42,16 @@ class Registry:
     @classmethod
     def build(cls, pm: pluggy.PluginManager) -> Registry:
         reg = cls()
-        for kind, check in (("engines", reg._add_engine), ("devices", reg._add_device),
-                            ("backends", reg._add_backend)):
+        reg.populate(pm)
+        return reg
+
+    def populate(self, pm: pluggy.PluginManager) -> None:
+        """Call the registration hooks of ``pm``: engines, then devices, then backends."""
+        for kind, check in (("engines", self._add_engine), ("devices", self._add_device),
+                            ("backends", self._add_backend)):
             for impl in reversed(getattr(pm.hook, f"register_{kind}").get_hookimpls()):
                 call_impl_safely(impl, f"register_{kind}",
                                  {"register": _callback(check, impl.plugin_name)})
-        return reg
 
     # -- the register callbacks -------------------------------------------------
     def _claim(self, kind: str, name: str, plugin: str) -> None:
@@ -160,8 +164,16 @@ def get_registry(pm: pluggy.PluginManager | None = None) -> Registry:
     with _lock:
         entry = _registries.get(id(pm))
         if entry is None or entry[0] is not pm:
-            entry = (pm, Registry.build(pm))
+            # Stored before the hooks run, so a hook that looks something up on this thread
+            # (register_backends asking for an engine) sees what is registered so far
+            # instead of rebuilding the registry recursively. Other threads wait on the lock.
+            entry = (pm, Registry())
             _registries[id(pm)] = entry
+            try:
+                entry[1].populate(pm)
+            except BaseException:
+                del _registries[id(pm)]
+                raise
         return entry[1]
 
 

@@ -76,10 +76,14 @@ class ExperimentResult:
         return getattr(self.header, "name", None)
 
     def to_dict(self) -> dict[str, Any]:
+        data = dict(self.data)
+        for key in _ARRAY_KEYS:  # always complex: a real (n, 2) array would decode as (n,)
+            if key in data:
+                data[key] = np.asarray(data[key], dtype=complex)
         return {
             "shots": self.shots,
             "success": self.success,
-            "data": dict(self.data),
+            "data": data,
             "header": self.header.to_dict(),
             "status": self.status,
             "seed_simulator": self.seed_simulator,

@@ -1,0 +1,124 @@
+"""A real external plugin: pip-install tests/example_plugin into a temporary virtual
+environment and use its engine, backend and job hook by name, as a user would."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+EXAMPLE = Path(__file__).resolve().parent / "example_plugin"
+BACKEND = "example_classical_simulator"
+
+# x on qubit 1, then measure qubits 0..2 into slots 0..2: always '010'.
+QOBJ = {
+    "qobj_id": "example", "config": {"shots": 10},
+    "experiments": [{
+        "header": {"name": "flip1", "memory_slots": 3, "creg_sizes": [["c", 3]]},
+        "config": {"n_qubits": 3, "memory_slots": 3},
+        "instructions": [{"name": "x", "qubits": [1]}, {"name": "barrier", "qubits": [0, 1, 2]},
+                         {"name": "measure", "qubits": [0, 1, 2], "memory": [0, 1, 2]}]}],
+}
+
+SCRIPT = """
+import json, sys
+import qfoundry
+
+qobj = json.loads(sys.argv[1])
+backend = qfoundry.get_backend("example_classical_simulator")
+job = backend.run(qobj, memory=True)
+result = job.result(timeout=60)
+conditional = dict(qobj, experiments=[dict(qobj["experiments"][0], instructions=[
+    {"name": "x", "qubits": [0], "conditional": 0}])])
+try:
+    backend.run(conditional)
+    refused = None
+except qfoundry.UnsupportedInstructionError as exc:
+    refused = str(exc)
+print(json.dumps({"job_id": job.job_id(), "counts": result.get_counts(),
+                  "memory": result.get_memory(), "engines": qfoundry.engines(),
+                  "engine": type(backend.engine).__module__, "refused": refused}))
+"""
+
+
+def build_isolation_flags() -> list[str]:
+    """Build offline with the installed setuptools when it can make wheels on its own
+    (70.1 and later, or with the `wheel` package); otherwise let pip fetch a build backend."""
+    try:
+        version = importlib.metadata.version("setuptools")
+    except importlib.metadata.PackageNotFoundError:
+        return []
+    major, minor = (int(part) for part in version.split(".")[:2])
+    if (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None:
+        return ["--no-build-isolation"]
+    return []
+
+
+@pytest.fixture(scope="module")
+def venv_python(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("example_plugin")
+    source = root / "source"  # a copy, so no build artefacts land in the repository
+    shutil.copytree(EXAMPLE, source,
+                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    env = root / "venv"
+    # System site-packages give the venv qfoundry (installed editable), numpy, scipy, pluggy
+    # and pip itself, so nothing needs downloading.
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
+                    str(env)], check=True, timeout=120)
+    python = env / ("Scripts" if os.name == "nt" else "bin") / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-input",
+         "--disable-pip-version-check", *build_isolation_flags(), str(source)],
+        capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stdout + install.stderr
+    return python
+
+
+def run_in_venv(python: Path, *args: str, env: dict | None = None) -> str:
+    proc = subprocess.run([str(python), *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def test_not_installed_outside_the_venv():
+    names = {ep.name for ep in importlib.metadata.entry_points(group="qfoundry")}
+    assert "example" not in names and importlib.util.find_spec("qfoundry_example") is None
+
+
+def test_backend_selectable_by_name_and_job_hook_fires(venv_python, tmp_path):
+    log = tmp_path / "finished.log"
+    out = run_in_venv(venv_python, "-c", SCRIPT, json.dumps(QOBJ),
+                      env={"QFOUNDRY_EXAMPLE_LOG": str(log)})
+    data = json.loads(out.strip().splitlines()[-1])
+    assert data["counts"] == {"010": 10} and data["memory"] == ["010"] * 10
+    assert data["engine"] == "qfoundry_example" and "classical" in data["engines"]
+    assert "'x' is conditional" in data["refused"]
+    assert log.read_text().splitlines() == [f"{data['job_id']} DONE"]
+
+
+def test_cli_lists_and_runs_the_plugin(venv_python, tmp_path):
+    cli = ["-m", "qfoundry.cli"]
+    plugins = run_in_venv(venv_python, *cli, "plugins").splitlines()
+    (line,) = [line for line in plugins if line.split()[0] == "example"]
+    assert line.split() == ["example", "qfoundry_example", "qfoundry-example-plugin", "0.1.0",
+                            "ok"]
+    engines = run_in_venv(venv_python, *cli, "engines").splitlines()
+    (line,) = [line for line in engines if line.split()[0] == "classical"]
+    assert line.split()[1:4] == ["ideal", "plugin", "example"]
+    backends = run_in_venv(venv_python, *cli, "backends")
+    assert any(line.split()[:3] == [BACKEND, "64", "qubits"] for line in backends.splitlines())
+    qobj = tmp_path / "flip.json"
+    qobj.write_text(json.dumps(QOBJ))
+    result = json.loads(run_in_venv(venv_python, *cli, "run", str(qobj), "--backend", BACKEND,
+                                    "--shots", "5", "--json"))
+    assert result["backend"] == BACKEND and result["results"][0]["counts"] == {"010": 5}
