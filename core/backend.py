@@ -545,7 +545,7 @@ class DeviceBackend(EngineBackend):
         return self._config_cache
 
     def properties(self) -> Any:
-        from .devices import DeviceProperties
+        from .device import DeviceProperties
         return DeviceProperties(self.device)
 
     def status(self) -> BackendStatus:
@@ -558,7 +558,7 @@ class DeviceBackend(EngineBackend):
         return build(self.device, dict(self._options)) if build else None
 
     def _validate(self, qobj: QasmQobj, options: Mapping[str, Any]) -> None:
-        from .devices import check_native
+        from .device import check_native
 
         super()._validate(qobj, options)
         for e, exp in enumerate(qobj.experiments):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from .options import Options
 
 if TYPE_CHECKING:
-    from .devices import Device
+    from .device import Device
     from .qobj import QasmQobjExperiment
 
 __all__ = ["Engine", "ExperimentOutput"]

@@ -75,7 +75,7 @@ class Registry:
         self.engines[engine.name] = engine
 
     def _add_device(self, source: Any, plugin: str) -> None:
-        from .devices import DeviceSource
+        from .device import DeviceSource
 
         src = source if isinstance(source, DeviceSource) else DeviceSource.from_any(source)
         self._claim("devices", src.name, plugin)
@@ -150,7 +150,7 @@ def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
 
 
 def load_device_source(path: str | os.PathLike) -> Any:
-    from .devices import DeviceSource
+    from .device import DeviceSource
     return DeviceSource.from_any(path)
 
 

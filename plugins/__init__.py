@@ -1,1 +1,5 @@
-"""qfoundry's built-in plugins: each module is registered through an entry point, as external plugins are."""
+"""qfoundry's built-in plugins.
+
+Each module is registered through an entry point of this distribution, the same path
+external plugins take.
+"""

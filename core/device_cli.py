@@ -1,0 +1,86 @@
+"""The device commands of the ``qfoundry`` command line.
+
+``qfoundry devices`` lists the registered devices, ``qfoundry device show NAME`` draws one
+(NAME is ``paris``, ``fake_paris`` or a path to a TOML file), ``qfoundry import-ibm``
+converts an IBM snapshot. :func:`add_device_commands` registers them on the main
+parser's subparsers; each handler prints and returns an exit status, and user errors
+are raised as :class:`qfoundry.errors.QfoundryError` (unknown device, invalid file) for
+the main CLI to report in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from typing import Any
+
+from .device import Device, DeviceSource, DeviceSpecWarning
+
+__all__ = ["add_device_commands", "cmd_devices", "cmd_device_show", "resolve_device"]
+
+
+def add_device_commands(subparsers: Any) -> None:
+    """Add ``devices``, ``device show`` and ``import-ibm`` to ``subparsers``."""
+    from .ibm_import import add_import_arguments, cli_import_ibm
+
+    listing = subparsers.add_parser(
+        "devices", help="list the fake devices (backend name, qubits, source)")
+    listing.add_argument("--paths", action="store_true", help="also show each device's file")
+    listing.set_defaults(handler=cmd_devices)
+
+    device = subparsers.add_parser("device", help="inspect one device")
+    actions = device.add_subparsers(dest="device_command", required=True, metavar="ACTION")
+    show = actions.add_parser("show", help="draw the coupling map, with per-qubit calibration")
+    show.add_argument("name", help="device name (paris, fake_paris) or path to a .toml file")
+    show.set_defaults(handler=cmd_device_show)
+
+    convert = subparsers.add_parser(
+        "import-ibm", help="convert an IBM backend snapshot (conf + props JSON) to device TOML")
+    add_import_arguments(convert)
+    convert.set_defaults(handler=cli_import_ibm)
+
+
+def _sources() -> dict[str, DeviceSource]:
+    from .registry import get_registry
+
+    return dict(get_registry().devices)
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    """Print one line per registered device; reads file headers only."""
+    sources = _sources()
+    if not sources:
+        print("no devices installed")
+        return 0
+    rows = [("BACKEND", "QUBITS", "SOURCE")] + [
+        ("fake_" + name, str(src.n_qubits), src.source or "-")
+        for name, src in sorted(sources.items())]
+    if getattr(args, "paths", False):
+        rows = [(*row, path) for row, path in
+                zip(rows, ["FILE"] + [str(sources[n].origin) for n in sorted(sources)])]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def resolve_device(name: str) -> Device:
+    """The device a user means by ``name``: a registered name (with or without the
+    ``fake_`` prefix) or the path of a TOML file."""
+    from .device import load_device
+    from .registry import get_registry
+
+    if name.endswith(".toml") or "/" in name or "\\" in name:
+        return load_device(name)
+    return get_registry().get_device_source(name).load()
+
+
+def cmd_device_show(args: argparse.Namespace) -> int:
+    """Print the device's header, coupling diagram and calibration table."""
+    from .device_render import render_device
+
+    with warnings.catch_warnings():  # the table itself flags T2 > 2*T1
+        warnings.simplefilter("ignore", DeviceSpecWarning)
+        device = resolve_device(args.name)
+    print(render_device(device), end="")
+    return 0
