@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .assemble import assemble
 from .backend import Backend, BackendConfiguration, BackendStatus, DeviceBackend, SimulatorBackend
 from .engine import Engine, ExperimentOutput
 from .errors import *  # noqa: F403 - every error type is public API
@@ -38,7 +39,6 @@ _LAZY = {
     "Circuit": ("circuit", "Circuit"),
     "QuantumRegister": ("circuit", "QuantumRegister"),
     "ClassicalRegister": ("circuit", "ClassicalRegister"),
-    "assemble": ("assemble", "assemble"),
     "qasm2": ("qasm2", None),
     "transpile": ("transpiler", "transpile"),
 }
@@ -60,5 +60,5 @@ __all__ = [
     "QasmQobj", "QasmQobjConfig", "QasmQobjExperiment", "QasmQobjExperimentConfig",
     "QasmQobjInstruction", "QobjExperimentHeader", "QobjHeader",
     "backends", "devices", "engines", "get_backend", "get_device", "get_engine", "load_device",
-    "ExperimentResult", "Result", "__version__", *_LAZY, *_error_names,
+    "ExperimentResult", "Result", "assemble", "__version__", *_LAZY, *_error_names,
 ]
