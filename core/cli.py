@@ -125,23 +125,28 @@ def _counts_table(counts: dict[str, int], shots: int) -> str:
 
 
 def _wait_with_progress(job: Any, *, show: bool, delay: float = 1.0) -> None:
-    """Wait for the job; after ``delay`` seconds draw a progress bar on stderr."""
+    """Wait for the job; once it has run ``delay`` seconds, draw a progress bar on stderr
+    (never on stdout, so ``--json`` output stays clean)."""
     if not show:
         job.wait_for_final_state()
         return
     start = time.perf_counter()
     drawn = False
-    done_event = threading.Event()
+
+    def draw() -> None:
+        done, total = job.progress()
+        filled = int(30 * done / total) if total else 30
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} "
+                         f"experiments, {time.perf_counter() - start:.1f} s")
+        sys.stderr.flush()
+
     while not job.in_final_state():
-        done_event.wait(0.1)
+        threading.Event().wait(0.1)
         if time.perf_counter() - start >= delay:
-            done, total = job.progress()
-            filled = int(30 * done / total) if total else 30
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} "
-                             f"experiments, {time.perf_counter() - start:.1f} s")
-            sys.stderr.flush()
+            draw()
             drawn = True
-    if drawn:
+    if drawn or time.perf_counter() - start >= delay:
+        draw()
         sys.stderr.write("\n")
 
 

@@ -1,0 +1,116 @@
+"""Experiments on local processes and on a Dask cluster give exactly the serial results."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+import qfoundry
+from qfoundry import backend as backend_module
+from qfoundry import cli
+
+
+def _random_circuits(count: int, n_qubits: int, depth: int, seed: int) -> list[qfoundry.Circuit]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(count):
+        c = qfoundry.Circuit(n_qubits, n_qubits, name=f"random-{i}")
+        for _ in range(depth):
+            c.rx(float(rng.uniform(0, 2 * np.pi)), int(rng.integers(n_qubits)))
+            a, b = rng.choice(n_qubits, 2, replace=False)
+            c.cx(int(a), int(b))
+        c.measure(list(range(n_qubits)), list(range(n_qubits)))
+        out.append(c)
+    return out
+
+
+def _run(circuits, **options):
+    backend = qfoundry.get_backend("qasm_simulator")
+    result = backend.run(circuits, shots=200, seed_simulator=11, memory=True, **options).result()
+    return ([result.get_counts(i) for i in range(len(circuits))],
+            [result.get_memory(i) for i in range(len(circuits))],
+            [r.seed_simulator for r in result.results])
+
+
+def test_process_pool_matches_serial_run():
+    # 16-qubit circuits are above the work threshold, so max_parallel_experiments=2 really
+    # spreads them over two worker processes.
+    circuits = _random_circuits(4, 16, 12, seed=3)
+    exps = qfoundry.assemble(circuits).experiments
+    assert backend_module._wants_processes({"max_parallel_experiments": 2}, exps, [{}] * 4)
+    assert _run(circuits, max_parallel_experiments=2) == _run(circuits, max_parallel_experiments=1)
+
+
+def test_small_jobs_stay_in_process():
+    exps = qfoundry.assemble(_random_circuits(50, 3, 5, seed=1)).experiments
+    assert not backend_module._wants_processes({"max_parallel_experiments": 8}, exps, [{}] * 50)
+
+
+def test_any_executor_matches_serial_run():
+    from concurrent.futures import ThreadPoolExecutor
+
+    circuits = _random_circuits(20, 3, 8, seed=2)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assert _run(circuits, executor=pool) == _run(circuits, max_parallel_experiments=1)
+
+
+def test_dask_local_cluster_matches_serial_run():
+    distributed = pytest.importorskip("dask.distributed")
+    circuits = _random_circuits(200, 3, 10, seed=4)
+    serial = _run(circuits, max_parallel_experiments=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        assert _run(circuits, executor=client) == serial
+        assert _run(circuits, executor=client.get_executor()) == serial
+
+
+class _Chunked(qfoundry.Engine):
+    """Samples shots independently, so the core may split them into seeded chunks."""
+
+    name = "chunked_coin"
+    supported_instructions = frozenset({"measure"})
+
+    def shots_per_chunk(self, options):
+        return 100
+
+    def run_experiment(self, experiment, options, device=None):
+        rng = np.random.default_rng(options["seed_simulator"])
+        memory = [hex(int(b)) for b in rng.integers(0, 2, options["shots"])]
+        counts: dict[str, int] = {}
+        for m in memory:
+            counts[m] = counts.get(m, 0) + 1
+        return qfoundry.ExperimentOutput({"counts": counts, "memory": memory}, options["shots"])
+
+
+def test_shot_chunks_are_seeded_independently_of_the_executor():
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = _Chunked()
+    backend = qfoundry.SimulatorBackend(engine, name="chunked", configuration={"n_qubits": 1})
+    qobj = {"experiments": [{"config": {"n_qubits": 1, "memory_slots": 1},
+                             "instructions": [{"name": "measure", "qubits": [0],
+                                               "memory": [0]}]}]}
+    serial = backend.run(qobj, shots=450, seed_simulator=9, memory=True).result()
+    with ThreadPoolExecutor(4) as pool:
+        pooled = backend.run(qobj, shots=450, seed_simulator=9, memory=True,
+                             executor=pool).result()
+    assert serial.get_memory() == pooled.get_memory()
+    assert sum(serial.get_counts().values()) == 450
+    assert serial.results[0].metadata["shot_chunks"] == 5
+    # chunk 0 keeps the experiment's seed, so its shots are those of a 100-shot run
+    alone = backend.run(qobj, shots=100, seed_simulator=9, memory=True).result()
+    assert serial.get_memory()[:100] == alone.get_memory()
+
+
+def test_cli_progress_bar_draws_on_stderr(monkeypatch):
+    circuits = _random_circuits(30, 12, 20, seed=5)
+    job = qfoundry.get_backend("qasm_simulator").run(circuits, max_parallel_experiments=1)
+    err = io.StringIO()
+    monkeypatch.setattr(cli.sys, "stderr", err)
+    cli._wait_with_progress(job, show=True, delay=0.0)
+    assert job.done()
+    text = err.getvalue()
+    assert "/30 experiments" in text and text.endswith("\n")
