@@ -1,0 +1,236 @@
+"""Basis translation: every gate into the device's single- and two-qubit gates.
+
+Translation runs in two steps around routing:
+
+* :func:`unroll` (before layout) expands gates on three or more qubits (``ccx``,
+  ``cswap``, ``c3x``, ``mcx``...) through their standard CX decompositions, so routing
+  only ever sees one- and two-qubit operations.
+* :func:`translate_2q` (after routing, on physical qubits) writes every two-qubit gate
+  with the device's entangler on a direction the device supports: named gates through
+  their rules, anything else (``unitary``, ``ecr``...) through the KAK synthesis; a CX
+  against the native direction or on a ``cz``/``ecr`` device gets single-qubit
+  corrections. Single-qubit gates are left for :mod:`.optimize`, which merges each run
+  and synthesises it in the device's single-qubit basis (see :func:`synth_1q_ops`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from ..circuit import Instruction
+from ..errors import TranspilerError
+from ..plugins._gates import GATES, gate_matrix
+from .decompose import is_identity_up_to_phase, synth_1q, synth_2q
+from .rules import ALIASES, body_of
+from .target import DIRECTIVES, Target
+
+__all__ = ["unroll", "translate_2q", "op_matrix", "synth_1q_ops", "NON_GATES"]
+
+#: Instructions that are not unitary gates; they pass through translation unchanged.
+NON_GATES = DIRECTIVES | {"reset"}
+_SWAP = gate_matrix("swap")
+
+
+def op_matrix(op: Instruction) -> np.ndarray:
+    """The unitary of a gate instruction (``unitary`` carries its own)."""
+    if op.name == "unitary":
+        return np.asarray(op.params[0], dtype=complex)
+    if op.name not in GATES:
+        raise TranspilerError(f"gate {op.name!r} on qubits {list(op.qubits)} is unknown to the "
+                              "transpiler (it is not in qelib1 or the gate table), so it "
+                              "cannot be translated to the device's basis")
+    return gate_matrix(op.name, op.params, len(op.qubits))
+
+
+def _sub(op: Instruction, name: str, qubits: tuple[int, ...], params: tuple = ()
+         ) -> Instruction:
+    return Instruction(name, qubits, params, (), op.condition)
+
+
+def _expand(op: Instruction) -> list[Instruction] | None:
+    """One level of the rule for ``op`` on its own qubits, or None without a rule."""
+    body = body_of(op.name, op.params, len(op.qubits))
+    if body is None:
+        return None
+    return [_sub(op, n, tuple(op.qubits[p] for p in qs), ps) for n, qs, ps in body]
+
+
+def _state_prep_unitary(amps: np.ndarray) -> np.ndarray:
+    """A unitary whose first column is ``amps`` (QR completes the basis)."""
+    basis = np.eye(len(amps), dtype=complex)
+    basis[:, 0] = amps
+    q, r = np.linalg.qr(basis)
+    q[:, 0] *= r[0, 0] / abs(r[0, 0])  # undo QR's phase so column 0 is exactly amps
+    return q
+
+
+def _synthesized(op: Instruction, gates: list) -> list[Instruction]:
+    """Gates from :mod:`qfoundry.synthesis` (name, params, local qubits) on ``op``'s qubits."""
+    return [_sub(op, name, tuple(op.qubits[q] for q in qs), tuple(params))
+            for name, params, qs in gates]
+
+
+def _prepare_state(op: Instruction) -> list[Instruction]:
+    """``initialize``: reset every qubit, then a unitary taking |0..0> to the state. On one
+    or two qubits that unitary goes through KAK (at most 3 CX); on more, through the
+    quantum Shannon decomposition of :mod:`qfoundry.synthesis`."""
+    resets = [_sub(op, "reset", (b,)) for b in op.qubits]
+    amps = np.asarray(op.params, dtype=complex)
+    if len(op.qubits) <= 2:
+        return resets + [_sub(op, "unitary", op.qubits, (_state_prep_unitary(amps),))]
+    from ..synthesis import prepare_state
+
+    return resets + _synthesized(op, prepare_state(amps)[0])
+
+
+def unroll(ops: Iterable[Instruction], keep: frozenset[str] = frozenset()
+           ) -> tuple[list[Instruction], float]:
+    """Expand every instruction on more than two qubits (barriers and ``keep`` excepted).
+
+    Returns the new list and the global phase collected from ``global_phase`` gates.
+    Raises TranspilerError for an unknown gate on three or more qubits.
+    """
+    out: list[Instruction] = []
+    phase = 0.0
+    stack = list(ops)[::-1]
+    while stack:
+        op = stack.pop()
+        name = ALIASES.get(op.name, op.name)
+        if name == "global_phase":
+            phase += float(op.params[0])
+            continue
+        if name == "initialize" and name not in keep:
+            stack.extend(_prepare_state(op)[::-1])
+            continue
+        if len(op.qubits) <= 2 or name == "barrier" or name in keep:
+            out.append(op if name == op.name else Instruction(name, op.qubits, op.params,
+                                                              op.clbits, op.condition))
+            continue
+        if name == "unitary":  # three or more qubits: quantum Shannon decomposition
+            from ..synthesis import synthesize_unitary
+
+            stack.extend(_synthesized(op, synthesize_unitary(op.params[0])[0])[::-1])
+            continue
+        parts = _expand(Instruction(name, op.qubits, op.params, op.clbits, op.condition))
+        if parts is None:
+            raise TranspilerError(
+                f"gate {name!r} on {len(op.qubits)} qubits {list(op.qubits)} cannot be "
+                "translated: it is not a qelib1 multi-qubit gate (ccx, cswap, c3x, c4x, rccx, "
+                "rc3x, c3sqrtx, mcx...) nor a unitary")
+        stack.extend(parts[::-1])
+    return out, phase
+
+
+def translate_2q(ops: Iterable[Instruction], target: Target) -> list[Instruction]:
+    """Write every two-qubit gate with ``target.entangler`` on native directions.
+
+    Single-qubit gates and directives pass through; the corrections this introduces are
+    ``unitary`` instructions for the single-qubit stage to merge and synthesise.
+    """
+    ops = list(ops)
+    out: list[Instruction] = []
+    for i, op in enumerate(ops):
+        if op.name == "swap" and len(op.qubits) == 2:
+            _swap(op, target, out, ops, i)
+        elif op.name in NON_GATES:
+            if op.name == "reset" and "reset" not in target.basis_gates:
+                raise TranspilerError(f"reset on qubit {op.qubits[0]}: {target.name} has no "
+                                      f"reset in its basis {sorted(target.basis_gates)}")
+            out.append(op)
+        elif len(op.qubits) == 1:
+            out.append(op)
+        elif len(op.qubits) == 2:
+            _two_qubit(op, target, out)
+        elif op.name in target.basis_gates and target.edges is None:
+            out.append(op)
+        else:
+            raise TranspilerError(f"{op.name} on {list(op.qubits)}: unroll before translating")
+    return out
+
+
+def _two_qubit(op: Instruction, target: Target, out: list[Instruction]) -> None:
+    a, b = op.qubits
+    ent = target.entangler
+    if (op.name == ent or op.name in target.basis_gates) and target.is_native_pair(a, b):
+        out.append(op)
+    elif op.name in ("cx", "CX"):
+        _cx(a, b, op, target, out)
+    elif op.name == "swap":
+        _swap(op, target, out)
+    else:
+        parts = _expand(op)
+        if parts is not None:
+            for part in parts:
+                if len(part.qubits) == 2:
+                    _two_qubit(part, target, out)
+                else:
+                    out.append(part)
+            return
+        u = op_matrix(op)
+        if is_identity_up_to_phase(u):
+            return
+        flip = not target.is_native_pair(a, b) and target.is_native_pair(b, a)
+        local = (b, a) if flip else (a, b)
+        ops2, _ = synth_2q(_SWAP @ u @ _SWAP if flip else u)
+        for name, qs, params in ops2:
+            qubits = tuple(local[q] for q in qs)
+            if name == "cx":
+                _cx(*qubits, op, target, out)
+            else:
+                out.append(_sub(op, name, qubits, params))
+
+
+def _swap(op: Instruction, target: Target, out: list[Instruction],
+          ops: list[Instruction] | None = None, index: int = 0) -> None:
+    """SWAP as three CX. With one native direction, two of them use it; with both, the
+    orientation is chosen so that a CX on the same pair just before (or just after) the
+    SWAP cancels against the SWAP's first (or last) CX."""
+    a, b = op.qubits
+    if target.is_native_pair(a, b) != target.is_native_pair(b, a):
+        x, y = (a, b) if target.is_native_pair(a, b) else (b, a)
+    else:
+        x, y = _neighbour_cx(out, reversed, a, b) or (
+            _neighbour_cx(ops, lambda seq: iter(seq[index + 1:]), a, b) if ops else None
+        ) or (a, b)
+    for c, t in ((x, y), (y, x), (x, y)):
+        _cx(c, t, op, target, out)
+
+
+def _neighbour_cx(seq: list[Instruction], order, a: int, b: int, limit: int = 64
+                  ) -> tuple[int, int] | None:
+    """Qubits of the first instruction touching ``a`` or ``b`` in ``order(seq)`` if it
+    is an unconditioned CX on exactly that pair."""
+    for k, op in enumerate(order(seq)):
+        if k >= limit:
+            return None
+        if a in op.qubits or b in op.qubits:
+            if op.name in ("cx", "CX") and set(op.qubits) == {a, b} and op.condition is None:
+                return op.qubits  # type: ignore[return-value]
+            return None
+    return None
+
+
+def _cx(a: int, b: int, op: Instruction, target: Target, out: list[Instruction]) -> None:
+    if not (target.is_native_pair(a, b) or target.is_native_pair(b, a)):
+        raise TranspilerError(f"{op.name} on qubits ({a}, {b}): they are not coupled on "
+                              f"{target.name} (route the circuit first)")
+    ent = target.entangler
+    if ent == "cx" and target.is_native_pair(a, b):
+        out.append(_sub(op, "cx", (a, b)))
+        return
+    reverse = not target.is_native_pair(a, b)
+    pre_a, pre_b, post_a, post_b = target.cx_in_entangler[reverse]
+    out += [_sub(op, "unitary", (a,), (pre_a,)), _sub(op, "unitary", (b,), (pre_b,)),
+            _sub(op, ent, (b, a) if reverse else (a, b)),
+            _sub(op, "unitary", (a,), (post_a,)), _sub(op, "unitary", (b,), (post_b,))]
+
+
+def synth_1q_ops(op: Instruction, u: np.ndarray, target: Target) -> list[Instruction]:
+    """Single-qubit unitary ``u`` as the device's gates (empty for an identity)."""
+    q = op.qubits
+    return [Instruction(name, q, tuple(float(p) for p in params), (), op.condition)
+            for name, params in synth_1q(u, target.oneq_basis,
+                                         use_x="x" in target.basis_gates)]
+

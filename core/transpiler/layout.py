@@ -1,0 +1,263 @@
+"""Initial layout: which physical qubit each circuit qubit starts on.
+
+* :func:`trivial_layout`: circuit qubit i on physical qubit i.
+* :func:`user_layout`: a list ``[p0, p1, ...]`` or a dict ``{virtual: physical}``.
+* The default is noise-aware. If the circuit's interaction graph fits the device as is,
+  :func:`perfect_layouts` enumerates such placements (a VF2-style search with a budget)
+  and the one with the lowest calibrated error wins: no SWAP at all. Otherwise
+  :func:`sabre_layouts` proposes candidates, each refined by SABRE's forward-backward
+  passes (Li et al. 2019): one seeded on the connected region of the device with the
+  lowest gate and readout errors, the others random. The pipeline routes every candidate
+  and keeps the one whose routed circuit has the lowest estimated error
+  (:func:`estimated_error`: calibrated errors of every CX, SWAP and readout it uses).
+
+A layout here is a full permutation: ``layout[v]`` is the physical qubit of virtual qubit
+``v``, where ``v >= circuit.num_qubits`` are the idle ancillas routing may move through.
+"""
+
+from __future__ import annotations
+
+import operator
+import random
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..circuit import Instruction
+from ..errors import TranspilerError
+from .routing import Dag, sabre_pass
+from .target import Target
+
+__all__ = ["trivial_layout", "user_layout", "perfect_layouts", "sabre_layouts",
+           "estimated_error", "CircuitStats", "complete_layout"]
+
+
+class CircuitStats:
+    """What layout scoring needs from a circuit: interactions, gate and readout use."""
+
+    def __init__(self, ops: Sequence[Instruction], n_virtual: int):
+        self.n_virtual = n_virtual
+        self.pairs = [op.qubits for op in ops if len(op.qubits) == 2 and op.name != "barrier"]
+        self.weights = Counter((min(a, b), max(a, b)) for a, b in self.pairs)
+        self.oneq = Counter(op.qubits[0] for op in ops
+                            if len(op.qubits) == 1 and op.name not in ("measure", "barrier",
+                                                                       "delay"))
+        self.measured = {op.qubits[0] for op in ops if op.name == "measure"}
+        self.adjacency: dict[int, set[int]] = {}
+        for a, b in self.weights:
+            self.adjacency.setdefault(a, set()).add(b)
+            self.adjacency.setdefault(b, set()).add(a)
+
+    def node_cost(self, v: int, p: int, target: Target) -> float:
+        ro = target.readout_error[p] if target.readout_error and v in self.measured else 0.0
+        sq = target.single_qubit_error[p] * self.oneq[v] if target.single_qubit_error else 0.0
+        return ro + sq
+
+
+def complete_layout(partial: Mapping[int, int], target: Target) -> list[int]:
+    """Extend ``{virtual: physical}`` to a permutation; ancillas take the free qubits."""
+    n = target.n_qubits
+    taken = set(partial.values())
+    free = iter(p for p in range(n) if p not in taken)
+    return [partial[v] if v in partial else next(free) for v in range(n)]
+
+
+def trivial_layout(n_virtual: int, target: Target) -> list[int]:
+    """Circuit qubit i on physical qubit i."""
+    return list(range(target.n_qubits))
+
+
+def user_layout(spec: Any, n_virtual: int, target: Target) -> list[int]:
+    """A user's ``[p0, p1, ...]`` or ``{virtual: physical}``, checked and completed."""
+    items = dict(spec) if isinstance(spec, Mapping) else dict(enumerate(spec))
+    where = f"initial_layout {spec!r}"
+    if set(items) != set(range(n_virtual)):
+        raise TranspilerError(f"{where} must give a physical qubit for each of the circuit's "
+                              f"{n_virtual} qubits (virtual 0..{n_virtual - 1})")
+    phys = []
+    for v, p in items.items():
+        try:
+            p = operator.index(p) if not isinstance(p, bool) else None
+        except TypeError:
+            p = None
+        if p is None or not 0 <= p < target.n_qubits:
+            raise TranspilerError(f"{where}: virtual qubit {v} -> {items[v]!r} is not a "
+                                  f"qubit of {target.name} (0..{target.n_qubits - 1})")
+        items[v] = p
+        phys.append(p)
+    if len(set(phys)) != len(phys):
+        dup = next(p for p in phys if phys.count(p) > 1)
+        raise TranspilerError(f"{where}: physical qubit {dup} is used twice")
+    return complete_layout(items, target)
+
+
+def _place_idle(partial: dict[int, int], stats: CircuitStats, target: Target) -> list[int]:
+    """Put the qubits without two-qubit gates on the best remaining physical qubits."""
+    used = set(partial.values())
+    idle = sorted((v for v in range(stats.n_virtual) if v not in partial),
+                  key=lambda v: (-(v in stats.measured), -stats.oneq[v], v))
+    for v in idle:
+        p = min((p for p in range(target.n_qubits) if p not in used),
+                key=lambda p: (stats.node_cost(v, p, target), p))
+        partial[v] = p
+        used.add(p)
+    return complete_layout(partial, target)
+
+
+def _perfect_cost(mapping: dict[int, int], stats: CircuitStats, target: Target) -> float:
+    return (sum(w * target.edge_error(mapping[a], mapping[b])
+                for (a, b), w in stats.weights.items())
+            + sum(stats.node_cost(v, p, target) for v, p in mapping.items()))
+
+
+def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 20000,
+                    max_solutions: int = 500) -> list[int] | None:
+    """The lowest-error layout needing no SWAP, or None if none is found within budget.
+
+    Qubits are placed in breadth-first order of the interaction graph, each one next to
+    an already placed partner, so the search only tries physical neighbours.
+    """
+    adj = stats.adjacency
+    if not adj:
+        return _place_idle({}, stats, target)
+    dev = target.neighbors
+    order: list[int] = []
+    remaining = set(adj)
+    while remaining:  # one BFS per connected component, largest degree first
+        start = max(remaining, key=lambda v: (len(adj[v]), -v))
+        queue = [start]
+        remaining.discard(start)
+        while queue:
+            v = queue.pop(0)
+            order.append(v)
+            for u in sorted(adj[v], key=lambda u: -len(adj[u])):
+                if u in remaining:
+                    remaining.discard(u)
+                    queue.append(u)
+    best: tuple[float, dict[int, int]] | None = None
+    steps = 0
+    found = 0
+    mapping: dict[int, int] = {}
+    used: set[int] = set()
+
+    def search(k: int) -> bool:
+        nonlocal best, steps, found
+        if k == len(order):
+            cost = _perfect_cost(mapping, stats, target)
+            if best is None or cost < best[0]:
+                best = (cost, dict(mapping))
+            found += 1
+            return found >= max_solutions
+        v = order[k]
+        placed = [u for u in adj[v] if u in mapping]
+        if placed:
+            cands = [p for p in dev[mapping[placed[0]]] if p not in used]
+        else:
+            cands = [p for p in range(target.n_qubits) if p not in used]
+        for p in cands:
+            steps += 1
+            if steps > budget:
+                return True
+            if len(dev[p]) < len(adj[v]):
+                continue
+            if all(mapping[u] in dev[p] for u in placed):
+                mapping[v] = p
+                used.add(p)
+                if search(k + 1):
+                    return True
+                del mapping[v]
+                used.discard(p)
+        return False
+
+    search(0)
+    if best is None:
+        return None
+    return _place_idle(dict(best[1]), stats, target)
+
+
+def _best_region(n: int, stats: CircuitStats, target: Target) -> list[int]:
+    """A connected set of ``n`` physical qubits with low errors, grown greedily."""
+    ro = target.readout_error or (0.0,) * target.n_qubits
+    sq = target.single_qubit_error or (0.0,) * target.n_qubits
+
+    def qubit_cost(p: int) -> float:
+        return ro[p] + sq[p]
+
+    best: tuple[float, list[int]] | None = None
+    for start in range(target.n_qubits):
+        region = [start]
+        inside = {start}
+        cost = qubit_cost(start)
+        while len(region) < n:
+            options = [(qubit_cost(r) + min(target.edge_error(r, s) for s in target.neighbors[r]
+                                            if s in inside), r)
+                       for s in region for r in target.neighbors[s] if r not in inside]
+            if not options:
+                break
+            c, r = min(options)
+            region.append(r)
+            inside.add(r)
+            cost += c
+        if len(region) == n and (best is None or cost < best[0]):
+            best = (cost, region)
+    return best[1] if best else list(range(n))
+
+
+def _region_layout(stats: CircuitStats, target: Target) -> list[int]:
+    """Interacting qubits placed greedily on the best region, heaviest pairs closest."""
+    active = sorted(stats.adjacency, key=lambda v: -sum(
+        w for pair, w in stats.weights.items() if v in pair))
+    region = _best_region(len(active), stats, target)
+    dist = target.distance
+    mapping: dict[int, int] = {}
+    free = list(region)
+    for v in active:
+        def cost(p: int, v: int = v) -> tuple[float, int]:
+            pull = sum(w * dist[p][mapping[u]] for (a, b), w in stats.weights.items()
+                       for u in ((b,) if a == v else (a,) if b == v else ()) if u in mapping)
+            return pull - 0.1 * sum(r in target.neighbors[p] for r in free), p
+        p = min(free, key=cost)
+        mapping[v] = p
+        free.remove(p)
+    return _place_idle(mapping, stats, target)
+
+
+def sabre_layouts(stats: CircuitStats, target: Target, *, seed: int = 0, trials: int = 4,
+                  iterations: int = 2) -> list[list[int]]:
+    """Candidate layouts, each refined by forward-backward SABRE passes."""
+    rng = random.Random(seed)
+    forward = Dag.interactions(stats.pairs)
+    backward = Dag.interactions(stats.pairs[::-1])
+    out = []
+    for t in range(trials):
+        if t == 0:
+            layout = _region_layout(stats, target)
+        else:
+            layout = list(range(target.n_qubits))
+            rng.shuffle(layout)
+        try:
+            for _ in range(iterations):
+                sabre_pass(forward, target, layout, rng)
+                sabre_pass(backward, target, layout, rng)
+        except TranspilerError:  # interacting qubits in disconnected parts of the device
+            continue
+        out.append(layout)
+    return out or [_region_layout(stats, target)]
+
+
+def estimated_error(ops: Sequence[Instruction], target: Target) -> float:
+    """Sum of the calibrated errors of every gate and readout in routed ``ops``: the
+    first-order failure probability the noise-aware choice minimises. A SWAP counts
+    three entangling gates."""
+    total = 0.0
+    ro = target.readout_error
+    sq = target.single_qubit_error
+    for op in ops:
+        qs = op.qubits
+        if len(qs) == 2 and op.name != "barrier":
+            total += target.edge_error(*qs) * (3 if op.name == "swap" else 1)
+        elif op.name == "measure":
+            total += ro[qs[0]] if ro else 0.0
+        elif len(qs) == 1 and op.name not in ("barrier", "delay") and sq:
+            total += sq[qs[0]]
+    return total

@@ -1,0 +1,190 @@
+"""Peephole optimisation after translation (optimisation level 1).
+
+* :func:`consolidate_1q` multiplies each run of single-qubit gates on a qubit into one
+  matrix and writes it as at most ``rz sx rz sx rz`` (rz costs nothing on IBM devices, so
+  the synthesis uses as few ``sx`` as the rotation allows). This also drops identities,
+  zero-angle rotations and inverse pairs such as ``x x`` or ``h h``, and merges ``rz``
+  runs. A run already in the basis is kept as written unless the rewrite is shorter.
+* :func:`cancel_inverse_pairs` removes two identical self-inverse two-qubit gates
+  (``cx cx`` on the same ordered pair) with nothing in between on either qubit.
+* :func:`consolidate_2q` (levels 2 and 3) collects each run of gates on one pair of
+  qubits, and resynthesises it through KAK when that needs fewer entangling gates.
+
+:func:`optimize` alternates the two until nothing changes, as cancelling a pair can
+bring two single-qubit runs together and merging runs can make two CX adjacent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from ..circuit import Instruction
+from ..plugins._gates import gate_matrix
+from .basis import NON_GATES, op_matrix, synth_1q_ops, translate_2q
+from .decompose import kak, num_cx
+from .target import Target
+
+__all__ = ["consolidate_1q", "consolidate_2q", "cancel_inverse_pairs", "optimize",
+           "synth_each_1q"]
+
+#: Two-qubit gates equal to their own inverse; the symmetric ones cancel in either order.
+SELF_INVERSE_2Q = frozenset({"cx", "cy", "cz", "ecr", "swap"})
+SYMMETRIC_2Q = frozenset({"cz", "swap"})
+
+
+def _is_1q_gate(op: Instruction) -> bool:
+    return len(op.qubits) == 1 and op.name not in NON_GATES
+
+
+def _run_matrix(run: list[Instruction]) -> np.ndarray:
+    u = np.eye(2, dtype=complex)
+    for op in run:
+        u = op_matrix(op) @ u
+    return u
+
+
+def consolidate_1q(ops: Iterable[Instruction], target: Target) -> list[Instruction]:
+    """Merge every run of unconditioned single-qubit gates and resynthesise it."""
+    basis = target.basis_gates
+    out: list[Instruction] = []
+    runs: dict[int, list[Instruction]] = {}
+
+    def flush(q: int) -> None:
+        run = runs.pop(q, None)
+        if not run:
+            return
+        new = synth_1q_ops(run[0], _run_matrix(run), target)
+        if len(new) >= len(run) and all(op.name in basis for op in run):
+            out.extend(run)
+        else:
+            out.extend(new)
+
+    for op in ops:
+        if _is_1q_gate(op) and op.condition is None:
+            runs.setdefault(op.qubits[0], []).append(op)
+            continue
+        for q in op.qubits:
+            flush(q)
+        if _is_1q_gate(op):  # conditioned: translated alone, keeping its condition
+            out.extend(synth_each_1q([op], target))
+        else:
+            out.append(op)
+    for q in list(runs):
+        flush(q)
+    return out
+
+
+def synth_each_1q(ops: Iterable[Instruction], target: Target) -> list[Instruction]:
+    """Optimisation level 0: each single-qubit gate outside the basis on its own."""
+    basis = target.basis_gates
+    out: list[Instruction] = []
+    for op in ops:
+        if not _is_1q_gate(op) or op.name in basis:
+            out.append(op)
+        else:
+            out.extend(synth_1q_ops(op, op_matrix(op), target))
+    return out
+
+
+def cancel_inverse_pairs(ops: Iterable[Instruction]) -> tuple[list[Instruction], int]:
+    """Drop adjacent identical self-inverse two-qubit gates; returns (ops, pairs removed)."""
+    out: list[Instruction | None] = []
+    last: dict[int, list[int]] = {}
+    removed = 0
+    for op in ops:
+        if op.name in SELF_INVERSE_2Q and op.condition is None and len(op.qubits) == 2:
+            a, b = op.qubits
+            sa, sb = last.get(a), last.get(b)
+            if sa and sb and sa[-1] == sb[-1]:
+                prev = out[sa[-1]]
+                if prev is not None and prev.name == op.name and prev.condition is None and (
+                        prev.qubits == op.qubits
+                        or (op.name in SYMMETRIC_2Q and prev.qubits == (b, a))):
+                    out[sa[-1]] = None
+                    sa.pop()
+                    sb.pop()
+                    removed += 1
+                    continue
+        index = len(out)
+        out.append(op)
+        for q in op.qubits:
+            last.setdefault(q, []).append(index)
+    return [op for op in out if op is not None], removed
+
+
+_SWAP = gate_matrix("swap")
+_I2 = np.eye(2, dtype=complex)
+
+
+def _block_unitary(block: list[Instruction], a: int, b: int) -> np.ndarray:
+    """The 4x4 unitary of ``block`` with ``a`` as the low qubit."""
+    u = np.eye(4, dtype=complex)
+    for op in block:
+        m = op_matrix(op)
+        if len(op.qubits) == 1:
+            m = np.kron(_I2, m) if op.qubits[0] == a else np.kron(m, _I2)
+        elif op.qubits != (a, b):
+            m = _SWAP @ m @ _SWAP
+        u = m @ u
+    return u
+
+
+def consolidate_2q(ops: Iterable[Instruction], target: Target) -> list[Instruction]:
+    """Resynthesise runs of gates on one qubit pair when KAK needs fewer entanglers."""
+    ent = target.entangler
+    out: list[Instruction] = []
+    open_block: dict[int, list] = {}  # qubit -> [pair, ops] shared by both qubits
+
+    def close(q: int) -> None:
+        block = open_block.get(q)
+        if block is None:
+            return
+        (a, b), run = block
+        del open_block[a], open_block[b]
+        count = sum(op.name == ent for op in run)
+        if count > 1:
+            u = _block_unitary(run, a, b)
+            if num_cx(kak(u)) < count:
+                out.extend(translate_2q([Instruction("unitary", (a, b), (u,))], target))
+                return
+        out.extend(run)
+
+    for op in ops:
+        qs = op.qubits
+        plain = op.condition is None and op.name not in NON_GATES
+        if plain and len(qs) == 2:
+            block = open_block.get(qs[0])
+            if block is not None and block is open_block.get(qs[1]):
+                block[1].append(op)
+                continue
+            close(qs[0])
+            close(qs[1])
+            block = [tuple(qs), [op]]
+            open_block[qs[0]] = open_block[qs[1]] = block
+            continue
+        if plain and len(qs) == 1 and qs[0] in open_block:
+            open_block[qs[0]][1].append(op)
+            continue
+        for q in qs:
+            close(q)
+        out.append(op)
+    for q in list(open_block):
+        close(q)
+    return out
+
+
+def optimize(ops: list[Instruction], target: Target, level: int = 1) -> list[Instruction]:
+    """Level 0: translate single-qubit gates one by one. Level >= 1: merge runs and cancel
+    inverse pairs until a fixed point; level >= 2 first resynthesises two-qubit blocks."""
+    if level <= 0:
+        return synth_each_1q(ops, target)
+    if level >= 2:
+        ops = consolidate_2q(ops, target)
+    for _ in range(20):
+        ops = consolidate_1q(ops, target)
+        ops, removed = cancel_inverse_pairs(ops)
+        if not removed:
+            break
+    return ops

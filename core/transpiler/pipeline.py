@@ -1,0 +1,165 @@
+"""The transpiler pipeline for one circuit: unroll, layout, route, translate, optimise.
+
+:func:`transpile_circuit` is what the built-in ``transpile_experiment`` hook runs; a
+plugin that wants to extend rather than replace the passes can call it and post-process
+the result (or pre-process its input).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..circuit import Circuit, QuantumRegister
+from ..errors import TranspilerError
+from .basis import translate_2q, unroll
+from .layout import (
+    CircuitStats,
+    estimated_error,
+    perfect_layouts,
+    sabre_layouts,
+    trivial_layout,
+    user_layout,
+)
+from .optimize import cancel_inverse_pairs, optimize
+from .routing import RoutingProblem, RoutingResult, route
+from .target import DIRECTIVES, Target
+
+__all__ = ["Layout", "transpile_circuit", "is_native", "DEFAULT_SEED", "LAYOUT_METHODS"]
+
+#: Seed used when none is given, so transpiling the same circuit twice gives the same
+#: output (and a seeded run the same counts).
+DEFAULT_SEED = 11
+LAYOUT_METHODS = ("noise_aware", "trivial", "sabre")
+# Layout candidates tried per optimisation level (each refined by SABRE, then routed).
+_TRIALS = {0: 1, 1: 4, 2: 8, 3: 16}
+# Routing runs per layout candidate (different tie-breaks); the best is kept.
+_SWAP_TRIALS = {0: 1, 1: 3, 2: 4, 3: 6}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the circuit's qubits are on the device, before and after routing.
+
+    ``initial[v]`` is the physical qubit holding circuit qubit ``v`` at the start;
+    ``final[v]`` where its state is at the end (SWAPs move it). Counts are unaffected:
+    measurements write the circuit's own classical bits.
+    """
+
+    initial: tuple[int, ...]
+    final: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, list[int]]:
+        return {"initial_layout": list(self.initial), "final_layout": list(self.final)}
+
+    @classmethod
+    def of(cls, circuit: Circuit) -> Layout:
+        """The layout a transpiled circuit records in its metadata."""
+        meta = circuit.metadata
+        if "initial_layout" not in meta:
+            raise TranspilerError(f"circuit {circuit.name!r} was not transpiled (its metadata "
+                                  "has no initial_layout)")
+        return cls(tuple(meta["initial_layout"]), tuple(meta["final_layout"]))
+
+
+def is_native(circuit: Circuit, target: Any) -> bool:
+    """True when ``circuit`` already runs on the device as written: only basis gates
+    (plus measure, barrier, delay) on existing qubits, two-qubit gates on coupled pairs
+    in a supported direction. Such circuits are never modified by :func:`transpile`."""
+    t = Target.from_any(target)
+    allowed = t.basis_gates | DIRECTIVES
+    for op in circuit.data:
+        if op.name not in allowed or any(q >= t.n_qubits for q in op.qubits):
+            return False
+        if len(op.qubits) == 2 and op.name not in DIRECTIVES \
+                and not t.is_native_pair(*op.qubits):
+            return False
+        if len(op.qubits) > 2 and op.name != "barrier" and t.edges is not None:
+            return False
+    return True
+
+
+def _layout_candidates(stats: CircuitStats, target: Target, level: int, seed: int,
+                       initial_layout: Any, method: str | None) -> list[list[int]]:
+    n_v = stats.n_virtual
+    if initial_layout is not None:
+        return [user_layout(initial_layout, n_v, target)]
+    if method is None:
+        method = "trivial" if level == 0 else "noise_aware"
+    if method not in LAYOUT_METHODS:
+        raise TranspilerError(f"unknown layout_method {method!r}; choose one of "
+                              f"{', '.join(LAYOUT_METHODS)}")
+    if method == "trivial" or target.edges is None:
+        return [trivial_layout(n_v, target)]
+    perfect = perfect_layouts(stats, target)
+    if perfect is not None:
+        return [perfect]
+    return sabre_layouts(stats, target, seed=seed, trials=_TRIALS[level])
+
+
+def transpile_circuit(circuit: Circuit, target: Any, *, seed: int | None = None,
+                      optimization_level: int = 1, initial_layout: Any = None,
+                      layout_method: str | None = None) -> Circuit:
+    """Map one circuit onto a device; see :func:`qfoundry.transpile` for the arguments.
+
+    The result has one register ``q`` with a qubit per physical qubit, the input's
+    classical registers, and ``metadata["initial_layout"]`` / ``["final_layout"]``.
+    """
+    t = Target.from_any(target)
+    if optimization_level not in _TRIALS:
+        raise TranspilerError(f"optimization_level must be 0, 1, 2 or 3, got "
+                              f"{optimization_level!r}")
+    n_v = circuit.num_qubits
+    if initial_layout is None and is_native(circuit, t):
+        out = circuit.copy()
+        out.metadata = {**circuit.metadata,
+                        **Layout(tuple(range(n_v)), tuple(range(n_v))).to_dict()}
+        return out
+    if n_v > t.n_qubits:
+        raise TranspilerError(f"circuit {circuit.name!r} has {n_v} qubits but {t.name} has "
+                              f"only {t.n_qubits}")
+    seed = DEFAULT_SEED if seed is None else int(seed)
+    keep = t.basis_gates if t.edges is None else frozenset()
+    ops, phase = unroll(circuit.data, keep=keep)
+    if optimization_level >= 1:
+        ops, _ = cancel_inverse_pairs(ops)
+    stats = CircuitStats(ops, n_v)
+    cregs = {r.name: range(circuit.creg_offset(r.name), circuit.creg_offset(r.name) + r.size)
+             for r in circuit.cregs}
+    candidates = _layout_candidates(stats, t, optimization_level, seed, initial_layout,
+                                    layout_method)
+    problem = RoutingProblem(ops, cregs)
+    # "sabre" minimises SWAPs (error breaks ties); the noise-aware default minimises the
+    # estimated error, in which every SWAP counts as three calibrated CX errors.
+    by_swaps = layout_method == "sabre"
+    best: tuple[tuple[float, int], list[int], RoutingResult] | None = None
+    trials = 1 if t.edges is None else _SWAP_TRIALS[optimization_level]
+    failure: TranspilerError | None = None
+    for k, layout in enumerate(candidates):
+        for j in range(trials):
+            try:
+                routed = route(problem, t, layout, seed=seed + 1000 * k + j)
+            except TranspilerError as exc:  # e.g. a layout across disconnected parts
+                failure = exc
+                break
+            err = round(estimated_error(routed.ops, t), 12)
+            score = (len(routed.swaps), err) if by_swaps else (err, len(routed.swaps))
+            if best is None or score < best[0]:
+                best = (score, layout, routed)
+            if not routed.swaps:  # nothing left to improve by another tie-break
+                break
+    if best is None:
+        assert failure is not None
+        raise failure
+    _, layout, routed = best
+    physical = optimize(translate_2q(routed.ops, t), t, optimization_level)
+    meta = {**circuit.metadata,
+            **Layout(tuple(layout[:n_v]), tuple(routed.final_layout[:n_v])).to_dict()}
+    out = Circuit(QuantumRegister("q", t.n_qubits), *circuit.cregs, name=circuit.name,
+                  global_phase=math.remainder(circuit.global_phase + phase, 2 * math.pi),
+                  metadata=meta)
+    for op in physical:
+        out.append(op.name, op.qubits, op.params, op.clbits, op.condition)
+    return out
+

@@ -1,0 +1,193 @@
+"""What the transpiler needs to know about a device, precomputed once per device.
+
+A :class:`Target` is built from a :class:`qfoundry.devices.Device` (or any backend that has
+one, or a backend configuration for ideal simulators): its basis, its directed coupling
+map, hop distances for routing, and the calibrated errors that the noise-aware layout
+minimises. It also fixes how a CX is written in the device's own two-qubit gate
+(``cx``, ``cz``, ``ecr``, ...) for each direction of each edge.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import TranspilerError
+from ..plugins._gates import gate_matrix
+from .decompose import kak, one_qubit_basis
+
+__all__ = ["Target", "DIRECTIVES", "ENTANGLER_PREFERENCE"]
+
+#: Instructions every device accepts besides its basis gates (as core.devices does).
+DIRECTIVES = frozenset({"measure", "barrier", "delay"})
+#: Two-qubit gates locally equivalent to CX that a device may offer, best first.
+ENTANGLER_PREFERENCE = ("cx", "cz", "ecr", "cy")
+_SINGLE_QUBIT_ERROR_GATES = ("sx", "x", "u2", "u3", "u", "rx", "ry", "id")
+
+
+@dataclass(frozen=True, eq=False)
+class Target:
+    """A device as the transpiler sees it.
+
+    ``edges`` is the set of directed pairs a two-qubit gate may act on, or None for
+    all-to-all connectivity (ideal simulators: no routing). Errors default to 0 where
+    the device gives none.
+    """
+
+    n_qubits: int
+    basis_gates: frozenset[str]
+    edges: frozenset[tuple[int, int]] | None = None
+    readout_error: tuple[float, ...] = ()
+    single_qubit_error: tuple[float, ...] = ()
+    two_qubit_error: Mapping[tuple[int, int], float] = field(default_factory=dict)
+    name: str = "device"
+
+    # -- construction ----------------------------------------------------------------
+    @classmethod
+    def from_any(cls, obj: Any) -> Target:
+        """A Target from a Target, a Device, a backend with ``.device``, or a backend
+        configuration (``n_qubits``, ``basis_gates``, ``coupling_map``)."""
+        if isinstance(obj, Target):
+            return obj
+        device = getattr(obj, "device", None)
+        if device is not None and not callable(device):
+            return cls.from_device(device)
+        if hasattr(obj, "coupling_map") and hasattr(obj, "qubits") and hasattr(obj, "gates"):
+            return cls.from_device(obj)
+        config = obj.configuration() if hasattr(obj, "configuration") else obj
+        get = (config.get if isinstance(config, Mapping)
+               else lambda k, d=None: getattr(config, k, d))
+        n = get("n_qubits")
+        if n is None:
+            raise TranspilerError(f"cannot transpile for {obj!r}: it is neither a device nor a "
+                                  "backend with a configuration (n_qubits, basis_gates)")
+        cmap = get("coupling_map")
+        return cls(int(n), frozenset(get("basis_gates") or ()),
+                   None if not cmap else frozenset((int(a), int(b)) for a, b in cmap),
+                   name=str(get("backend_name", "backend")))
+
+    @classmethod
+    def from_device(cls, device: Any) -> Target:
+        """A Target from a :class:`qfoundry.devices.Device` (errors from its calibration)."""
+        return _target_from_device(device)
+
+    # -- derived data (cached: a Target is immutable) --------------------------------
+    @functools.cached_property
+    def oneq_basis(self) -> str:
+        """Name of the single-qubit synthesis the basis supports (``ZSX`` on IBM devices)."""
+        return one_qubit_basis(self.basis_gates)
+
+    @functools.cached_property
+    def entangler(self) -> str:
+        """The device's two-qubit gate that every CX is written in."""
+        for name in ENTANGLER_PREFERENCE:
+            if name in self.basis_gates:
+                return name
+        raise TranspilerError(
+            f"basis {sorted(self.basis_gates)} of {self.name} has no two-qubit gate the "
+            f"transpiler can target (one of {', '.join(ENTANGLER_PREFERENCE)})")
+
+    @functools.cached_property
+    def neighbors(self) -> tuple[tuple[int, ...], ...]:
+        """Undirected adjacency (a gate may be reversed, so routing ignores direction)."""
+        adj: list[set[int]] = [set() for _ in range(self.n_qubits)]
+        for a, b in self.edges or ():
+            adj[a].add(b)
+            adj[b].add(a)
+        return tuple(tuple(sorted(s)) for s in adj)
+
+    @functools.cached_property
+    def edges_of(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """For each qubit, its undirected edges as ``(low, high)`` pairs (SWAP candidates)."""
+        return tuple(tuple((min(p, q), max(p, q)) for q in self.neighbors[p])
+                     for p in range(self.n_qubits))
+
+    @functools.cached_property
+    def distance(self) -> list[list[float]]:
+        """Hop distance between physical qubits (``inf`` between disconnected parts)."""
+        n = self.n_qubits
+        out = [[math.inf] * n for _ in range(n)]
+        for s in range(n):
+            row = out[s]
+            row[s] = 0
+            todo = deque([s])
+            while todo:
+                u = todo.popleft()
+                for v in self.neighbors[u]:
+                    if row[v] == math.inf:
+                        row[v] = row[u] + 1
+                        todo.append(v)
+        return out
+
+    def is_native_pair(self, a: int, b: int) -> bool:
+        """True when a two-qubit basis gate may act with first qubit ``a``, second ``b``."""
+        return self.edges is None or (a, b) in self.edges
+
+    def edge_error(self, a: int, b: int) -> float:
+        """Calibrated error of the entangler on the pair (either direction), else 0."""
+        e = self.two_qubit_error
+        return e.get((a, b), e.get((b, a), 0.0))
+
+    def shortest_path(self, a: int, b: int) -> list[int]:
+        """Physical qubits from ``a`` to ``b`` along coupled pairs (inclusive)."""
+        dist = self.distance
+        if dist[a][b] == math.inf:
+            raise TranspilerError(f"qubits {a} and {b} of {self.name} are not connected")
+        path = [a]
+        while path[-1] != b:
+            u = path[-1]
+            path.append(min(v for v in self.neighbors[u] if dist[v][b] == dist[u][b] - 1))
+        return path
+
+    @functools.cached_property
+    def cx_in_entangler(self) -> dict[bool, tuple[np.ndarray, ...]]:
+        """How ``cx(a, b)`` is written with the entangler on ``(a, b)`` (key False) or on
+        ``(b, a)`` (key True): ``(pre_a, pre_b, post_a, post_b)`` single-qubit unitaries.
+
+        Both gates have Weyl coordinates (pi/4, 0, 0), so their KAK forms share the middle
+        factor and ``CX = K1c K1g^dag G K2g^dag K2c`` up to global phase.
+        """
+        g = gate_matrix(self.entangler)
+        swap = gate_matrix("swap")
+        kc = kak(gate_matrix("cx"))
+        out = {}
+        for reverse in (False, True):
+            kg = kak(swap @ g @ swap if reverse else g)
+            if max(abs(kg.a - kc.a), abs(kg.b - kc.b), abs(kg.c - kc.c)) > 1e-9:
+                raise TranspilerError(f"{self.entangler} is not locally equivalent to CX")
+            out[reverse] = (kg.k2q0.conj().T @ kc.k2q0, kg.k2q1.conj().T @ kc.k2q1,
+                            kc.k1q0 @ kg.k1q0.conj().T, kc.k1q1 @ kg.k1q1.conj().T)
+        return out
+
+
+def _err(value: float | None) -> float:
+    return 0.0 if value is None or not math.isfinite(value) else float(value)
+
+
+def _target_from_device(device: Any) -> Target:
+    n = device.n_qubits
+    basis = frozenset(device.basis_gates)
+    edges = frozenset(tuple(e) for e in device.coupling_map)
+    readout = tuple(_err(q.readout_error) for q in device.qubits)
+    gates = device.gates
+    oneq = []
+    for q in range(n):
+        errs = [gates[(g, (q,))].error for g in _SINGLE_QUBIT_ERROR_GATES
+                if (g, (q,)) in gates and gates[(g, (q,))].error is not None]
+        oneq.append(_err(errs[0]) if errs else 0.0)
+    twoq: dict[tuple[int, int], float] = {}
+    for (gname, qs), props in gates.items():
+        if len(qs) == 2 and gname in ENTANGLER_PREFERENCE and props.error is not None:
+            twoq[qs] = _err(props.error)
+    if not edges and n > 1:
+        # A device without a coupling map cannot run two-qubit gates at all; keep routing
+        # from treating it as all-to-all.
+        edges = frozenset()
+    return Target(n, basis, edges, readout, tuple(oneq), twoq, name=str(device.name))
+
