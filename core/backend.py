@@ -33,7 +33,13 @@ from .errors import (
 )
 from .job import Job
 from .options import Options
-from .qobj import QasmQobj, QasmQobjExperiment, QobjHeader
+from .qobj import (
+    QasmQobj,
+    QasmQobjExperiment,
+    QasmQobjExperimentConfig,
+    QobjExperimentHeader,
+    QobjHeader,
+)
 from .result import ExperimentResult, Result
 
 if TYPE_CHECKING:
@@ -45,7 +51,9 @@ __all__ = ["Backend", "BackendConfiguration", "BackendStatus", "EngineBackend",
 # Instructions every engine-backed backend accepts whatever its engine declares.
 _ALWAYS_OK = frozenset({"barrier"})
 # Options the core owns; they never reach the engine.
-_CORE_ONLY = ("executor", "max_parallel_experiments")
+_CORE_ONLY = ("executor", "max_parallel_experiments",
+              # device backends' mapping options: used before the job is queued
+              "transpile", "seed_transpiler", "optimization_level", "initial_layout")
 
 
 class BackendName(str):
@@ -513,6 +521,12 @@ class DeviceBackend(EngineBackend):
 
     def _default_options(self) -> Options:  # type: ignore[override]
         opts = _core_options()
+        # transpile: map circuits onto the device in run(); False gives the hardware's
+        # strictness (non-native input is refused).
+        opts.update_options(transpile=True, seed_transpiler=None, optimization_level=1,
+                            initial_layout=None)
+        opts.set_validator("transpile", bool)
+        opts.set_validator("optimization_level", [0, 1, 2, 3])
         engine_opts = type(self.engine).default_options()
         opts.update_options(**engine_opts)
         opts.validator.update(engine_opts.validator)
@@ -521,6 +535,38 @@ class DeviceBackend(EngineBackend):
     @property
     def name(self) -> BackendName:
         return BackendName("fake_" + self._source.name)
+
+    def _prepare(self, qobj: QasmQobj, options: Mapping[str, Any]) -> QasmQobj:
+        """Map experiments onto the device (option ``transpile``), then, for engines that
+        do not model noise, drop the qubits an experiment never touches: an ideal run of a
+        Bell pair on Paris costs 2 qubits, not 27."""
+        if options.get("transpile", True):
+            from .transpiler.api import transpile_qobj
+
+            seed = options.get("seed_transpiler")
+            qobj = transpile_qobj(qobj, self, seed=seed,
+                                  optimization_level=options.get("optimization_level", 1),
+                                  initial_layout=options.get("initial_layout"))
+        return qobj
+
+    def _validate(self, qobj: QasmQobj, options: Mapping[str, Any]) -> None:
+        from .device import check_native
+
+        super()._validate(qobj, options)
+        for e, exp in enumerate(qobj.experiments):
+            try:
+                check_native(exp.instructions, self.device)
+            except UnsupportedInstructionError as exc:
+                hint = ("" if options.get("transpile", True) else
+                        " (run with transpile=True, the default, to map it onto the device)")
+                raise UnsupportedInstructionError(
+                    f"experiment {e} ({exp.name!r}) on {self.name}: {exc}{hint}") from None
+
+    def _execute(self, job: Job, qobj: QasmQobj, options: dict[str, Any],
+                 executor: Executor | None) -> Result:
+        if not self.engine.models_noise:
+            qobj = compact_qubits(qobj)
+        return super()._execute(job, qobj, options, executor)
 
     @property
     def device(self) -> Any:
@@ -557,13 +603,33 @@ class DeviceBackend(EngineBackend):
         build = getattr(self.engine, "noise_model", None)
         return build(self.device, dict(self._options)) if build else None
 
-    def _validate(self, qobj: QasmQobj, options: Mapping[str, Any]) -> None:
-        from .device import check_native
 
-        super()._validate(qobj, options)
-        for e, exp in enumerate(qobj.experiments):
-            try:
-                check_native(exp.instructions, self.device)
-            except UnsupportedInstructionError as exc:
-                raise UnsupportedInstructionError(
-                    f"experiment {e} ({exp.name!r}) on {self.name}: {exc}") from None
+def compact_qubits(qobj: QasmQobj) -> QasmQobj:
+    """The same Qobj with each experiment's qubits renumbered 0..k-1 over the k it uses.
+
+    For ideal engines on device backends: the state then has k qubits, not the device's.
+    Counts are unchanged (they are keyed by memory slots); the physical qubits are
+    recorded as ``metadata["active_qubits"]`` in each experiment's header.
+    """
+    experiments = []
+    for exp in qobj.experiments:
+        used = sorted({q for inst in exp.instructions for q in getattr(inst, "qubits", ())})
+        n_qubits, _ = experiment_size(exp)
+        if used == list(range(n_qubits)):
+            experiments.append(exp)
+            continue
+        index = {q: i for i, q in enumerate(used)}
+        insts = []
+        for inst in exp.instructions:
+            if getattr(inst, "qubits", None):
+                inst = copy.copy(inst)
+                inst.qubits = [index[q] for q in inst.qubits]
+            insts.append(inst)
+        header = exp.header.to_dict()
+        header["metadata"] = {**(header.get("metadata") or {}), "active_qubits": used}
+        header["n_qubits"] = len(used)
+        config = {**exp.config.to_dict(), "n_qubits": len(used)}
+        experiments.append(QasmQobjExperiment(QasmQobjExperimentConfig(**config),
+                                              QobjExperimentHeader(**header), insts))
+    return QasmQobj(qobj_id=qobj.qobj_id, config=qobj.config, experiments=experiments,
+                    header=qobj.header)

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
+    from .circuit import Circuit
+    from .device import Device
     from .job import Job
     from .result import Result
 
@@ -123,4 +125,39 @@ def job_progress(job: Job, done: int, total: int) -> None:
     completion, and never after ``job_finished``. Keep it quick: the next experiment's
     result is collected after it returns. An exception raised here is reported as a
     warning naming the plugin; the job goes on.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Transpiling: called per circuit, before a job on a device backend is queued.
+# ---------------------------------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def transpile_experiment(circuit: Circuit, device: Device | None,
+                         options: Mapping[str, Any]) -> Circuit | None:
+    """Map one circuit onto a device, or return None to let the next plugin do it.
+
+    :param circuit: the :class:`qfoundry.Circuit` to map; do not modify it.
+    :param device: the target :class:`qfoundry.devices.Device`, or None when the backend is
+        an ideal simulator (then ``options["backend"]`` describes it).
+    :param options: ``seed`` (int or None), ``optimization_level`` (0-3),
+        ``initial_layout`` (None, a list, or a dict virtual -> physical), ``layout_method``
+        (None, "noise_aware", "sabre", "trivial") and ``backend`` (what transpile() was
+        given).
+
+    Return a new Circuit on the device's physical qubits (a register of
+    ``device.n_qubits``) using only its basis gates (plus measure, barrier, delay),
+    two-qubit gates on coupled pairs, the input's classical registers and clbits, and
+    recording ``metadata["initial_layout"]`` and ``metadata["final_layout"]``; or None to
+    decline.
+
+    firstresult: the first non-None answer wins. Later-registered plugins are asked first;
+    qfoundry's own pipeline (plugin ``transpiler``) is ``trylast``, so any plugin that
+    answers replaces it. To extend rather than replace it, call
+    :func:`qfoundry.transpiler.transpile_circuit` and post-process its result.
+
+    Called once per circuit by :func:`qfoundry.transpile` and by device backends' ``run()``
+    (option ``transpile``, default True), on the calling thread, before the job is queued.
+    An exception propagates to the caller (it concerns the circuit, not a broken plugin):
+    raise :class:`qfoundry.errors.TranspilerError` naming the instruction and qubits.
     """

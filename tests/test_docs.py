@@ -111,9 +111,23 @@ def test_job_hook_examples_run(hook, fresh_pm, quiet, capsys):
     assert result.success
 
 
+def test_transpile_hook_example_maps_without_barriers(fresh_pm, quiet):
+    from qfoundry.devices import Device
+
+    module = example_module("transpile_experiment")
+    fresh_pm(module)
+    line = Device(name="line3", n_qubits=3, basis_gates=("rz", "sx", "x", "cx"),
+                  coupling_map=((0, 1), (1, 0), (1, 2), (2, 1)))
+    circuit = qfoundry.Circuit(3, 3).h(0).barrier(0, 1, 2).cx(0, 2).measure([0, 2], [0, 2])
+    mapped = qfoundry.transpile(circuit, line, seed=1)
+    names = {inst.name for inst in mapped.data}
+    assert "barrier" not in names and names <= {"rz", "sx", "x", "cx", "measure"}
+    assert {"initial_layout", "final_layout"} <= set(mapped.metadata)
+
+
 def test_every_hook_has_an_example_test():
     tested = {"register_engines", "register_backends", "register_devices",
-              "job_submitted", "job_progress", "job_finished"}
+              "job_submitted", "job_progress", "job_finished", "transpile_experiment"}
     assert set(hook_names()) <= tested, "add the new hook's example to the tests above"
 
 

@@ -365,6 +365,27 @@ def test_hook_job_progress(fresh_pm):
     assert seen == [(1, 3, False), (2, 3, False), (3, 3, False)]
 
 
+def test_hook_transpile_experiment(fresh_pm):
+    # The first non-None answer wins over the built-in pipeline (which is trylast).
+    calls = []
+
+    class Mapper:
+        __name__ = "mapper"
+
+        @qfoundry.hookimpl
+        def transpile_experiment(self, circuit, device, options):
+            calls.append((circuit.name, device.name, options["seed"]))
+            return qfoundry.Circuit(device.n_qubits, circuit.num_clbits, name="mapped")
+
+    from qfoundry.device import Device
+
+    line = Device(name="line2", n_qubits=2, basis_gates=("x", "cx"),
+                  coupling_map=((0, 1), (1, 0)))
+    fresh_pm(Mapper())
+    out = qfoundry.transpile(qfoundry.Circuit(2, name="mine").h(0), line, seed=5)
+    assert out.name == "mapped" and calls == [("mine", "line2", 5)]
+
+
 def test_every_hook_has_a_test():
     pm = make_plugin_manager(load_entry_points=False)
     hooks = sorted(name for name in dir(pm.hook) if not name.startswith("_"))

@@ -8,7 +8,7 @@ from ..circuit import Circuit
 from ..errors import TranspilerError
 from .pipeline import transpile_circuit
 
-__all__ = ["transpile", "transpile_options", "transpile_qobj"]
+__all__ = ["transpile", "transpile_one", "transpile_options", "transpile_qobj"]
 
 
 def transpile_options(*, seed: int | None = None, optimization_level: int = 1,

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.linalg
 
-__all__ = ["RULES", "ALIASES", "multi_controlled", "Body"]
+__all__ = ["RULES", "ALIASES", "body_of", "multi_controlled", "Body"]
 
 PI = math.pi
 Body = list[tuple[str, tuple[int, ...], tuple]]

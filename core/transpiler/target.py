@@ -18,14 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from ..devices import DIRECTIVES  # what every device accepts besides its basis gates
 from ..errors import TranspilerError
 from ..plugins._gates import gate_matrix
 from .decompose import kak, one_qubit_basis
 
 __all__ = ["Target", "DIRECTIVES", "ENTANGLER_PREFERENCE"]
 
-#: Instructions every device accepts besides its basis gates (as core.devices does).
-DIRECTIVES = frozenset({"measure", "barrier", "delay"})
 #: Two-qubit gates locally equivalent to CX that a device may offer, best first.
 ENTANGLER_PREFERENCE = ("cx", "cz", "ecr", "cy")
 _SINGLE_QUBIT_ERROR_GATES = ("sx", "x", "u2", "u3", "u", "rx", "ry", "id")
