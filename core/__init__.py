@@ -41,6 +41,8 @@ _LAZY = {
     "ClassicalRegister": ("circuit", "ClassicalRegister"),
     "qasm2": ("qasm2", None),
     "transpile": ("transpiler", "transpile"),
+    "NoiseModel": ("plugins.noise", "NoiseModel"),
+    "ReadoutError": ("plugins.noise", "ReadoutError"),
 }
 
 

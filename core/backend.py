@@ -386,8 +386,13 @@ def _wants_processes(options: Mapping[str, Any], exps: list[QasmQobjExperiment],
                      exp_opts: list[dict[str, Any]]) -> bool:
     if options.get("max_parallel_experiments", 1) <= 1 or len(exps) < 2:
         return False
-    work = sum(len(exp.instructions) * 2 ** min(experiment_size(exp)[0], 40) for exp in exps)
-    return work >= PARALLEL_WORK_THRESHOLD
+    work = 0
+    for exp in exps:  # the qubits an experiment touches, not those it declares
+        active = len({q for inst in exp.instructions for q in getattr(inst, "qubits", ())})
+        work += len(exp.instructions) * 2 ** min(active, 40)
+        if work >= PARALLEL_WORK_THRESHOLD:
+            return True
+    return False
 
 
 def _batches(units: list, n: int) -> list[list]:

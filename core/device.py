@@ -16,6 +16,7 @@ their units (``t1_us``, ``length_ns``) so nothing is ever guessed.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import operator
@@ -52,7 +53,7 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 
 #: Instructions every device accepts on top of its basis gates: they are not gates a
 #: transpiler must synthesise (``reset`` is accepted only where ``basis_gates`` lists it).
-DIRECTIVES = frozenset({"measure", "barrier", "delay"})
+DIRECTIVES = frozenset({"measure", "barrier", "delay", "save_density_matrix"})
 
 
 class DeviceSpecWarning(UserWarning):
@@ -199,6 +200,13 @@ class Device:
 
     def __hash__(self) -> int:  # the gates mapping is not hashable; equal devices share these
         return hash((self.name, self.n_qubits, self.basis_gates, self.coupling_map, self.path))
+
+    def __reduce__(self) -> tuple:
+        # Pickled (for process pools and Dask) by its constructor arguments: the read-only
+        # gates mapping itself cannot be pickled, and __post_init__ rebuilds it.
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+        fields["gates"] = dict(self.gates)
+        return (_rebuild_device, (fields,))
 
     @property
     def backend_name(self) -> str:
@@ -497,6 +505,10 @@ class DeviceSource:
             raise DeviceSpecError(f"the device is now named {device.name!r}, but was "
                                   f"registered as {self.name!r}", self.origin, "name")
         return device
+
+
+def _rebuild_device(fields: dict[str, Any]) -> Device:
+    return Device(**fields)
 
 
 _cache_lock = threading.Lock()

@@ -167,7 +167,10 @@ def to_complex_array(value: Any) -> np.ndarray:
 
 def _decode_params(name: str, params: list) -> list:
     if name == "unitary" and params:
-        return [to_complex_array(params[0]), *params[1:]]
+        matrix = np.asarray(params[0])
+        # [re, im] pairs make a 3-d array; a plain (real or complex) matrix is 2-d.
+        matrix = to_complex_array(matrix) if matrix.ndim == 3 else matrix.astype(complex)
+        return [matrix, *params[1:]]
     if name == "initialize":
         arr = np.asarray(params)
         if arr.ndim == 2 and arr.shape[1] == 2 and arr.dtype.kind in "biuf":

@@ -27,6 +27,7 @@ from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
 
 from ._fusion import GateOp, fuse
 from ._gates import GATES, NOOP_GATES
+from ._svprogram import _condition as parse_condition  # shared Qobj condition forms
 from .noise import NoiseModel
 
 __all__ = ["Op", "Measure", "Bfunc", "Save", "Program", "compile_experiment", "active_qubits",
@@ -98,17 +99,27 @@ class Program:
 
 
 def active_qubits(instructions: Sequence[Any], nm: NoiseModel | None) -> list[int]:
-    """Physical qubits that need simulating: all but those only measured (always |0>)."""
+    """Physical qubits that need simulating. Left out, as they stay |0>: qubits only
+    measured, only idling (``delay``: relaxation keeps |0> at zero temperature) or only
+    given noiseless identities, so a scheduled circuit padding all 27 qubits of Paris
+    with delays costs its gates' qubits only."""
     active: set[int] = set()
+    idling: set[int] = set()
     for inst in instructions:
-        qubits = getattr(inst, "qubits", None) or ()
+        qubits = tuple(getattr(inst, "qubits", None) or ())
         if inst.name == "barrier":
             continue
         if inst.name == "measure":
             if nm is not None:
                 active.update(q for q in qubits if nm.quantum_error("measure", (q,)))
+        elif inst.name == "delay":
+            idling.update(qubits)
+        elif inst.name in NOOP_GATES and (nm is None or not nm.quantum_error(inst.name, qubits)):
             continue
-        active.update(qubits)
+        else:
+            active.update(qubits)
+    if nm is not None:  # at a finite temperature an idling qubit heats up: simulate it
+        active.update(q for q in idling if (nm.relaxation(q) or (0, 0, 0.0))[2] > 0)
     return sorted(active)
 
 
@@ -126,8 +137,8 @@ def compile_experiment(experiment: Any, nm: NoiseModel | None, dt: float | None,
     saved: set[str] = set()
     for i, inst in enumerate(insts):
         name, qubits = inst.name, tuple(getattr(inst, "qubits", None) or ())
-        cond = getattr(inst, "conditional", None)
         where = f"instruction {i} ({name} on qubits {list(qubits)})"
+        cond = parse_condition(inst, getattr(experiment, "header", None), where)
         if name == "barrier":
             continue
         if name == "measure":
@@ -146,6 +157,7 @@ def compile_experiment(experiment: Any, nm: NoiseModel | None, dt: float | None,
                     prog.steps.append(m)
         elif name == "bfunc":
             mem = getattr(inst, "memory", None)
+            mem = mem[0] if isinstance(mem, list) else mem
             prog.steps.append(Bfunc(_int(inst.mask), inst.relation, _int(inst.val),
                                     int(inst.register), None if mem is None else int(mem), cond))
         elif name == "save_density_matrix":
@@ -156,8 +168,9 @@ def compile_experiment(experiment: Any, nm: NoiseModel | None, dt: float | None,
             prog.steps.append(Save(targets, key, cond))
         else:
             for superop, phys in _superops(inst, nm, dt, where):
-                _add(fuser, prog, ptm(superop, len(phys)),
-                     tuple(local[q] for q in phys), cond)
+                if all(q in local for q in phys):  # else an idle qubit's delay: stays |0>
+                    _add(fuser, prog, ptm(superop, len(phys)),
+                         tuple(local[q] for q in phys), cond)
     fuser.flush()
     if save_final:
         _claim(saved, "density_matrix", "option save_density_matrix")
@@ -204,6 +217,8 @@ def _terminal_measures(insts: Sequence[Any]) -> set[int]:
         inst = insts[i]
         qubits = set(getattr(inst, "qubits", None) or ())
         cond = getattr(inst, "conditional", None)
+        if cond is None and getattr(inst, "_condition", None) is not None:
+            cond = {"creg": inst._condition}  # un-lowered `if (c == v)`: reads memory
         if inst.name == "measure":
             slots = set(inst.memory)
             has_reg = getattr(inst, "register", None) is not None
@@ -215,8 +230,9 @@ def _terminal_measures(insts: Sequence[Any]) -> set[int]:
                 later_slots |= slots
         elif inst.name == "bfunc":
             reads_register = True
-            if getattr(inst, "memory", None) is not None:
-                later_slots.add(int(inst.memory))
+            mem = getattr(inst, "memory", None)
+            if mem is not None:
+                later_slots.update(mem if isinstance(mem, list) else [mem])
         elif inst.name != "barrier":
             later_qubits |= qubits
         if cond is not None:

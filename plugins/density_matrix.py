@@ -38,6 +38,8 @@ from qfoundry.options import Options
 from ._dm_program import Bfunc, Measure, Op, Program, Save, compile_experiment
 from ._gates import GATES
 from ._kernels import matmul_to_front
+from ._svprogram import _RELATIONS as RELATIONS  # shared bfunc semantics
+from ._svprogram import condition_holds
 from .noise import NoiseModel, noise_model_for
 
 __all__ = ["DensityMatrixEngine", "register_engines", "register_backends", "max_active_qubits"]
@@ -46,8 +48,6 @@ _WORKSPACE = 2      # rho and the buffer its transposes and products ping-pong t
 _BYTES = 8          # one real Pauli coefficient per entry
 _ZERO = 1e-13       # branches less likely than this are dropped (numerical zero)
 _INNER_RUN = 6      # targets within the innermost 6 axes (64 values) are gathered at the back
-_RELATIONS = {"==": lambda x: x == 0, "!=": lambda x: x != 0, "<": lambda x: x < 0,
-              "<=": lambda x: x <= 0, ">": lambda x: x > 0, ">=": lambda x: x >= 0}
 
 
 class DensityMatrixEngine(Engine):
@@ -358,25 +358,12 @@ def _set_bit(value: int, bit: int | None, on: int) -> int:
     return value | (1 << bit) if on else value & ~(1 << bit)
 
 
-def _holds(cond: Any, branch: _Branch) -> bool:
-    """Qobj conditionals: an int is a register bit; the old {mask, val} form reads memory."""
-    if cond is None:
-        return True
-    if isinstance(cond, Mapping):
-        mask, val = (_int(cond.get(k, 0)) for k in ("mask", "val"))
-        if mask == 0:
-            return True
-        shift = (mask & -mask).bit_length() - 1
-        return ((branch.memory & mask) >> shift) == val
-    return bool((branch.register >> int(cond)) & 1)
-
-
-def _int(value: Any) -> int:
-    return int(value, 16) if isinstance(value, str) else int(value)
+def _holds(cond: tuple | None, branch: _Branch) -> bool:
+    return cond is None or condition_holds(cond, branch.memory, branch.register)
 
 
 def _bfunc(step: Bfunc, branch: _Branch) -> None:
-    result = int(_RELATIONS[step.relation]((branch.register & step.mask) - step.val))
+    result = int(RELATIONS[step.relation]((branch.register & step.mask) - step.val))
     branch.register = _set_bit(branch.register, step.reg, result)
     branch.memory = _set_bit(branch.memory, step.mem, result)
 

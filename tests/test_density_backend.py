@@ -43,7 +43,7 @@ def test_fake_paris_defaults_to_this_engine_with_the_device_noise(paris):
 
 
 def test_fake_paris_counts_follow_rho_and_readout(paris):
-    result = paris.run(bell_on(0, 1), shots=SHOTS, seed_simulator=3,
+    result = paris.run(bell_on(0, 1), shots=SHOTS, seed_simulator=3, transpile=False,
                        save_density_matrix=True).result()
     rho = result.get_density_matrix()
     assert result.results[0].metadata["active_input_qubits"] == [0, 1]
@@ -62,6 +62,33 @@ def test_fake_paris_counts_follow_rho_and_readout(paris):
         assert abs(counts.get(key, 0) / SHOTS - p) <= 5 * math.sqrt(p * (1 - p) / SHOTS), key
 
 
+def test_a_plain_circuit_is_mapped_and_simulated_on_its_active_qubits(paris):
+    c = Circuit(2, 2)
+    c.h(0).cx(0, 1)
+    c.measure(0, 0)
+    c.measure(1, 1)
+    result = paris.run(c, shots=4000, seed_simulator=8).result()
+    counts = result.get_counts()
+    assert counts["00"] + counts["11"] > 0.9 * 4000  # a noisy Bell pair
+    assert len(result.results[0].metadata["active_input_qubits"]) == 2
+
+
+def test_parallel_experiments_give_the_serial_results(paris):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    circuits = [bell_on(a, b) for a, b in [(0, 1), (1, 2), (2, 3), (3, 5)]]
+    kw = dict(shots=1000, seed_simulator=21, memory=True, transpile=False)
+    serial = paris.run(circuits, max_parallel_experiments=1, **kw).result()
+    threaded = paris.run(circuits, max_parallel_experiments=4, **kw).result()
+    # worker processes receive the device and noise options pickled
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pooled = paris.run(circuits, executor=pool, **kw).result()
+    memories = [serial.get_memory(i) for i in range(4)]
+    assert memories == [threaded.get_memory(i) for i in range(4)]
+    assert memories == [pooled.get_memory(i) for i in range(4)]
+
+
 def test_noise_model_none_is_an_explicit_ideal_run(paris):
     ideal = qfoundry.get_backend("fake_paris", noise_model=None)
     counts = ideal.run(bell_on(0, 1), shots=2000, seed_simulator=1).result().get_counts()
@@ -72,7 +99,7 @@ def test_noise_model_none_is_an_explicit_ideal_run(paris):
 def test_a_custom_noise_model_and_noise_scale(paris):
     nm = NoiseModel()
     nm.add_readout_error([[0.0, 1.0], [0.0, 1.0]], 1)  # qubit 1 always reads 1
-    counts = paris.run(bell_on(0, 1), shots=500, seed_simulator=1,
+    counts = paris.run(bell_on(0, 1), shots=500, seed_simulator=1, transpile=False,
                        noise_model=nm).result().get_counts()
     assert set(counts) == {"10", "11"}
     with pytest.raises(NoiseError, match="custom noise model"):
@@ -91,7 +118,7 @@ def test_noisier_than_the_snapshot_through_run(paris):
         c = Circuit(27, 1)
         c.x(12)
         c.measure(12, 0)
-        counts = paris.run(c, shots=SHOTS, seed_simulator=2,
+        counts = paris.run(c, shots=SHOTS, seed_simulator=2, transpile=False,
                            noise_scale=scale).result().get_counts()
         return counts.get("0", 0) / SHOTS
     assert p_error(2.0) > 1.6 * p_error(1.0)
@@ -103,7 +130,7 @@ def test_memory_guard_is_refused_at_submission(paris):
         c.cx(a, b)
     # 9 active qubits: 2 buffers of 4^9 doubles = 4 MiB > 1 MiB, which holds 8.
     with pytest.raises(SimulationTooLargeError, match="9 active qubits.*at most 8"):
-        paris.run(c, max_memory_mb=1)
+        paris.run(c, max_memory_mb=1, transpile=False)
 
 
 def test_density_matrix_simulator_runs_user_noise():

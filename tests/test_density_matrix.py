@@ -295,6 +295,14 @@ def test_conditional_old_style_mask_on_memory():
     assert out.data["counts"] == {"0x3": 50}
 
 
+def test_unlowered_register_condition():
+    # A Qobj may carry `if (c == 1)` as (register name, value) instead of bfunc + conditional.
+    exp = experiment([g("x", 0), measure(0, 0), g("x", 1, condition=["c", 1]), measure(1, 1)])
+    exp.header.creg_sizes = [["c", 2]]
+    opts = {**ENGINE.default_options(), "shots": 50, "seed_simulator": 1, "noise_model": None}
+    assert ENGINE.run_experiment(exp, opts).data["counts"] == {"0x3": 50}
+
+
 # -- delay, save, initialize, unitary ---------------------------------------------------------
 def test_delay_relaxes_for_its_duration_in_dt():
     nm = NoiseModel(dt=1e-9)
@@ -315,6 +323,19 @@ def test_delay_on_paris_clips_t2(paris):
     out = run([g("sx", 12), g("delay", 12, params=[4500])], 27, device=paris,
               noise_model="device", save_density_matrix=True)
     assert_physical(out.data["density_matrix"])
+
+
+def test_idle_qubits_padded_with_delays_are_not_simulated(paris):
+    prog = [g("x", 0), g("delay", 5, params=[900]), g("delay", 7, params=[900]),
+            g("id", 9), measure(0, 0), measure(5, 1)]
+    cold = run(prog, 27, device=paris, noise_model="device", shots=20000)
+    assert cold.metadata["active_input_qubits"] == [0, 9]  # id carries noise on Paris
+    p_slot1 = sum(c for k, c in cold.data["counts"].items() if int(k, 16) & 2) / 20000
+    assert within(p_slot1 * 20000, 20000, paris.qubits[5].prob_meas1_prep0)
+    warm = run(prog, 27, device=paris, noise_model="device", temperature=40.0)
+    assert warm.metadata["active_input_qubits"] == [0, 5, 7, 9]
+    ideal = run(prog, 27, device=paris, noise_model=None)
+    assert ideal.metadata["active_input_qubits"] == [0]
 
 
 def test_save_instruction_reduced_state_and_labels():

@@ -135,11 +135,11 @@ def test_non_native_circuits_are_refused_naming_the_instruction(with_engines):
     circuit.x(0).h(1)
     with pytest.raises(UnsupportedInstructionError, match=r"instruction 1 .*\(h on qubits \[1\]\)"
                                                           r" is not native to fake_manila"):
-        backend.run(circuit)
+        backend.run(circuit, transpile=False)
     circuit = qfoundry.Circuit(3)
     circuit.cx(0, 2)
     with pytest.raises(UnsupportedInstructionError, match="qubits 0 and 2 are not coupled"):
-        backend.run(circuit)
+        backend.run(circuit, transpile=False)
 
 
 def test_single_files_by_path(with_engines, tmp_path):
