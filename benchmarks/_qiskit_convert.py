@@ -38,12 +38,11 @@ def _experiment(qc: Any) -> dict[str, Any]:
     for inst in qc.data:
         op = inst.operation
         if op.name == "if_else":
+            from qiskit.circuit import ClassicalRegister
+
             target, value = op.condition
-            if hasattr(target, "_register") or hasattr(target, "size") and not hasattr(
-                    target, "_index"):
-                bits = [cidx[c] for c in target]
-            else:
-                bits = [cidx[target]]
+            bits = ([cidx[c] for c in target] if isinstance(target, ClassicalRegister)
+                    else [cidx[target]])
             mask = sum(1 << b for b in bits)
             val = sum(((int(value) >> i) & 1) << b for i, b in enumerate(bits))
             reg = n_slots + extra

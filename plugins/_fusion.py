@@ -10,6 +10,11 @@ matrices costs microseconds, so an engine gains by applying fewer, wider operato
 * SWAPs disappear: later gates are renamed and the swaps become relabellings at the end
   (free for an engine that tracks its axis order).
 
+Before fusion, :func:`cheap_forms` rewrites single gates whose structure allows it: a
+monomial (y, cy, iswap, rccx...) becomes a permutation and a diagonal, a gate with two or
+more controls (c3sx, multi-controlled unitaries) its small matrix applied only where the
+controls are 1.
+
 A block grows greedily from the first pending gate. A gate that does not fit is deferred,
 and every later gate sharing a qubit with a deferred one is deferred too, so gates only
 move past gates on disjoint qubits and the product is unchanged.

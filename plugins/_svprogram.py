@@ -6,10 +6,11 @@ experiment fails at submission, before any memory is allocated. It then
 
 * looks up gate matrices once (read-only cached arrays for fixed gates),
 * splits measurements into *final* ones, sampled for all shots from the final state,
-  and mid-circuit ones, which branch the state (see ``statevector._run``): a
+  and mid-circuit ones, which branch the state (see :mod:`._svrun`): a
   measurement is final when nothing later touches its qubit or reads a classical bit
   (measurement commutes with gates on other qubits, so deferring it changes nothing),
-* fuses runs of unconditional gates (:mod:`._fusion`).
+* rewrites gates into cheaper forms and fuses runs of unconditional gates
+  (:mod:`._fusion`), and tells each dense gate which qubits the next ones use.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ _LABEL_STATES = {
 
 
 class Step(NamedTuple):
-    """One program step. ``op`` is "gate" (``gate`` set), "measure" (``args`` = (slots,
+    """One program step. ``op`` is "gate" (``gate`` set; ``args`` = qubits of the dense
+    gates that follow, or None: a layout hint), "measure" (``args`` = (slots,
     register bits or None)), "reset", "bfunc" (``args`` = (mask, test, val, register,
     memory or None)) or "init" (``args`` = amplitudes). ``cond`` gates the step:
     None, ("bit", b) on the register, or ("mem", mask, value) on the memory."""

@@ -6,13 +6,10 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from venv_helpers import run_in_venv, venv_with
 
 pytestmark = pytest.mark.slow
 
@@ -50,44 +47,9 @@ print(json.dumps({"job_id": job.job_id(), "counts": result.get_counts(),
 """
 
 
-def build_isolation_flags() -> list[str]:
-    """Build offline with the installed setuptools when it can make wheels on its own
-    (70.1 and later, or with the `wheel` package); otherwise let pip fetch a build backend."""
-    try:
-        version = importlib.metadata.version("setuptools")
-    except importlib.metadata.PackageNotFoundError:
-        return []
-    major, minor = (int(part) for part in version.split(".")[:2])
-    if (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None:
-        return ["--no-build-isolation"]
-    return []
-
-
 @pytest.fixture(scope="module")
 def venv_python(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("example_plugin")
-    source = root / "source"  # a copy, so no build artefacts land in the repository
-    shutil.copytree(EXAMPLE, source,
-                    ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    env = root / "venv"
-    # System site-packages give the venv qfoundry (installed editable), numpy, scipy, pluggy
-    # and pip itself, so nothing needs downloading.
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
-                    str(env)], check=True, timeout=120)
-    python = env / ("Scripts" if os.name == "nt" else "bin") / "python"
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--no-input",
-         "--disable-pip-version-check", *build_isolation_flags(), str(source)],
-        capture_output=True, text=True, timeout=300)
-    assert install.returncode == 0, install.stdout + install.stderr
-    return python
-
-
-def run_in_venv(python: Path, *args: str, env: dict | None = None) -> str:
-    proc = subprocess.run([str(python), *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
+    return venv_with(EXAMPLE, tmp_path_factory.mktemp("example_plugin"))
 
 
 def test_not_installed_outside_the_venv():
