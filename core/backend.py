@@ -197,6 +197,14 @@ def _core_options() -> Options:
     return opts
 
 
+def _with_engine_options(opts: Options, engine: Engine) -> Options:
+    """``opts`` plus the engine's own options and their validators."""
+    engine_opts = type(engine).default_options()
+    opts.update_options(**engine_opts)
+    opts.validator.update(engine_opts.validator)
+    return opts
+
+
 class EngineBackend(Backend):
     """A backend whose jobs run on an engine (optionally with a device)."""
 
@@ -211,10 +219,7 @@ class EngineBackend(Backend):
         opts = _core_options()
         max_shots = getattr(self._configuration, "max_shots", 0) or 10**9
         opts.set_validator("shots", (1, max_shots))
-        engine_opts = type(self.engine).default_options()
-        opts.update_options(**engine_opts)
-        opts.validator.update(engine_opts.validator)
-        return opts
+        return _with_engine_options(opts, self.engine)
 
     @property
     def device(self) -> Any:
@@ -532,10 +537,7 @@ class DeviceBackend(EngineBackend):
                             initial_layout=None)
         opts.set_validator("transpile", bool)
         opts.set_validator("optimization_level", [0, 1, 2, 3])
-        engine_opts = type(self.engine).default_options()
-        opts.update_options(**engine_opts)
-        opts.validator.update(engine_opts.validator)
-        return opts
+        return _with_engine_options(opts, self.engine)
 
     @property
     def name(self) -> BackendName:
