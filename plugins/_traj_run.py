@@ -1,0 +1,327 @@
+"""Run a compiled program for all shots at once: a tree of trajectories.
+
+A branch is (state, shots, classical record). Shots share a branch as long as they drew
+the same operators, so the engine never simulates shot by shot unless the noise makes
+every shot different. At a noisy block (:class:`._traj_program.Block`) of a branch with
+``s`` shots:
+
+1. apply the block's dominant operator D (one product on the block's qubits) out of
+   place, keeping the block's input;
+2. the chance that a shot drew the dominant operator at every step is ``p_fixed``
+   (times ``||D psi||^2 / ||psi||^2``, one read of the result, if D is not unitary);
+   draw how many shots deviate, ``binomial(s, 1 - p)``;
+3. only if some do: the block's reduced density matrix rho = M M^H of its input gives
+   exact conditional draws for them (:func:`_deviations`, on 2^k x 2^k matrices), each
+   distinct draw its own operator A applied to a copy of the input.
+
+The branch with the fewest shots continues and the others wait on a stack, so at most
+about ``log2(shots)`` states wait (the quicksort argument); mid-circuit measurements,
+resets and readout errors on recorded bits split branches the same way. When the waiting
+states would outgrow the memory budget, a branch is finished one shot at a time. At a
+leaf the terminal measurements are sampled for all its shots at once, then readout errors
+flip each recorded bit per shot, as the density-matrix engine does. The random stream is
+consumed in a fixed order: a seed fixes counts and memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._svprogram import condition_holds
+from ._svrun import Outcomes
+from ._traj_program import Bfunc, Block, Init, Measure, Program
+from ._traj_state import Factor, Product, gram
+
+__all__ = ["run_program", "Stats"]
+
+
+class Stats:
+    """What a run did, for the result metadata."""
+
+    __slots__ = ("leaves", "largest_factor", "block_passes", "deviations")
+
+    def __init__(self) -> None:
+        self.leaves = self.largest_factor = self.block_passes = self.deviations = 0
+
+
+def run_program(prog: Program, shots: int, rng: np.random.Generator,
+                max_waiting: int) -> tuple[Outcomes, Stats]:
+    outcomes, stats = Outcomes(), Stats()
+    _walk(prog, (0, 0, Product.zero(prog.n), shots, 0, 0), rng, max_waiting, outcomes, stats)
+    return outcomes, stats
+
+
+def _walk(prog: Program, entry: tuple, rng: np.random.Generator, max_waiting: int,
+          outcomes: Outcomes, stats: Stats) -> None:
+    # Entries: (step index, sub-step within a measure/reset/init, state, shots, memory,
+    # register). A sub-step > 0 resumes a half-done step without re-testing its condition.
+    stack: list[tuple] = [entry]
+    steps = prog.steps
+    while stack:
+        pc, sub, st, s, mem, reg = stack.pop()
+        while pc < len(steps):
+            step = steps[pc]
+            if sub == 0 and step.cond is not None and not condition_holds(step.cond, mem, reg):
+                pc += 1
+                continue
+            if s > 1 and len(stack) >= max_waiting and not isinstance(step, Bfunc):
+                # No room for more waiting states: finish this branch shot by shot.
+                for i in range(s):
+                    one = st.copy() if i < s - 1 else st
+                    _walk(prog, (pc, sub, one, 1, mem, reg), rng, 0, outcomes, stats)
+                break
+            if isinstance(step, Block):
+                stats.block_passes += 1
+                s, pushed = apply_block(st, step, s, rng, stats)
+                stack.extend((pc + 1, 0, b, c, mem, reg) for b, c in pushed)
+                pc += 1
+            elif isinstance(step, Bfunc):
+                bit = int(step.test((reg & step.mask) - step.val))
+                reg = (reg & ~(1 << step.reg)) | (bit << step.reg)
+                if step.mem is not None:
+                    mem = (mem & ~(1 << step.mem)) | (bit << step.mem)
+                pc += 1
+            else:
+                while sub < len(step.qubits):
+                    st, s, mem, reg, pushed = _collapse_one(step, sub, st, s, mem, reg, rng)
+                    stack.extend((pc, sub + 1, b, c, m2, r2) for b, c, m2, r2 in pushed)
+                    sub += 1
+                if isinstance(step, Init):
+                    st.prepare(step.qubits, step.amplitudes)
+                pc, sub = pc + 1, 0
+        else:
+            stats.leaves += 1
+            stats.largest_factor = max(stats.largest_factor, st.largest)
+            _record_leaf(prog, st, s, mem, rng, outcomes)
+
+
+# -- noisy blocks -------------------------------------------------------------------------------
+def apply_block(state: Product, block: Block, shots: int, rng: np.random.Generator,
+                stats: Stats | None = None) -> tuple[int, list[tuple[Product, int]]]:
+    """Apply ``block`` to ``state`` for ``shots`` shots. Returns the shots that continue
+    with ``state`` (the smallest group) and the (state, shots) of the other groups."""
+    f = state.gather(block.qubits)
+    m = f.front(block.qubits)
+    out = f.out().reshape(m.shape)
+    np.matmul(block.dominant, m, out=out)
+    after = float(np.vdot(out, out).real) if block.norm else f.norm2
+    n_dev = 0
+    if block.stochastic:
+        p = block.p_fixed * (after / f.norm2 if f.norm2 > 0 else 0.0)
+        p = min(max(p, 0.0), 1.0)
+        n_dev = int(rng.random() >= p) if shots == 1 else int(rng.binomial(shots, 1.0 - p))
+    if n_dev == 0:
+        f.swap()
+        f.norm2 = after
+        state.split_pure(block.qubits)
+        return shots, []
+    if stats is not None:
+        stats.deviations += 1
+    rho = gram(m) if block.kraus else None
+    groups: list[tuple[np.ndarray | None, int, float]] = []
+    if shots > n_dev:
+        groups.append((None, shots - n_dev, after))
+    for op, count in _deviations(block, rho, n_dev, rng):
+        norm2 = float(np.vdot(op, op @ rho).real) if rho is not None else f.norm2
+        groups.append((op, count, norm2))
+    groups.sort(key=lambda g: g[1])
+    pushed = []
+    for op, count, norm2 in groups[1:]:
+        data = out.copy() if op is None else op @ m
+        branch = state.copy_with(f, Factor(list(f.qubits), data.reshape(-1), norm2))
+        branch.split_pure(block.qubits)
+        pushed.append((branch, count))
+    op, count, norm2 = groups[0]
+    if op is not None:
+        np.matmul(op, m, out=out)
+    f.swap()
+    f.norm2 = norm2
+    state.split_pure(block.qubits)
+    return count, pushed
+
+
+def _draw(probs: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
+    """How many of ``shots`` draw each outcome (one uniform number for a single shot)."""
+    if not probs.sum() > 0:  # only rounding can empty a distribution a shot was sent to
+        probs = np.ones(len(probs))
+    if shots == 1:
+        counts = np.zeros(len(probs), dtype=np.int64)
+        cdf = np.cumsum(probs)
+        counts[min(int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right")),
+                   len(probs) - 1)] = 1
+        return counts
+    return rng.multinomial(shots, probs / probs.sum())
+
+
+def _deviations(block: Block, rho: np.ndarray | None, shots: int,
+                rng: np.random.Generator) -> list[tuple[np.ndarray, int]]:
+    """Exact draws for ``shots`` shots conditioned on not drawing ``ops[0]`` at every step
+    (rho: the block's reduced density matrix, None without Kraus items): (operator,
+    shots) per distinct draw."""
+    state = None if rho is None else rho / np.trace(rho).real
+    return _from(block, 0, np.eye(block.dominant.shape[0], dtype=complex), state, shots, rng,
+                 deviate=True)
+
+
+def _from(block: Block, start: int, acc: np.ndarray, rho: np.ndarray | None, shots: int,
+          rng: np.random.Generator, deviate: bool) -> list[tuple[np.ndarray, int]]:
+    """Draws of items ``start``.. for ``shots`` shots whose operator so far is ``acc`` and
+    state ``rho``; ``deviate`` conditions on at least one draw other than ops[0].
+
+    Where the next deviation falls: with P_t the product of ops[0] of items start..t-1
+    and tr_t = Tr(P_t rho P_t^H), the chance of reaching item t on ops[0] is
+    fixed_t * tr_t (fixed_t: the state-independent draws' p0 so far; tr_t = 1 when every
+    ops[0] is unitary), and of leaving the path there fixed_t * tr_t * (1 - p0) for an
+    item with an identity part or a mixture, fixed_t * (tr_t - tr_t+1) for a Kraus item
+    without. Only at the chosen items is rho needed, to pick the operator."""
+    items = block.items
+    end = len(items)
+    path = _path(block, start)
+    p0 = np.array([item.p0 for item in items[start:]])
+    born = np.array([item.kind == "kraus" and item.p0 == 0 for item in items[start:]])
+    fixed = np.concatenate([[1.0], np.cumprod(np.where(born, 1.0, p0))])
+    if rho is None or not block.norm:
+        tr = np.ones(end - start + 1)
+    else:
+        tr = np.einsum("tab,bc,tac->t", path, rho, path.conj()).real
+    chances = np.where(born, fixed[:-1] * (tr[:-1] - tr[1:]), fixed[:-1] * tr[:-1] * (1 - p0))
+    if not deviate:
+        chances = np.concatenate([[fixed[-1] * tr[-1]], chances])
+    counts = _draw(np.clip(chances, 0.0, None), shots, rng)
+    shift = 0 if deviate else 1
+    out: list[tuple[np.ndarray, int]] = []
+    if not deviate and counts[0]:
+        out.append((path[-1] @ acc, int(counts[0])))
+    for t in np.flatnonzero(counts[shift:]):
+        item = items[start + t]
+        here = path[t] @ acc
+        rho_t = None
+        if rho is not None:
+            rho_t = path[t] @ rho @ path[t].conj().T
+            rho_t = rho_t / np.trace(rho_t).real
+        rest = _probabilities(item, rho_t)[1:]
+        for o, c in enumerate(_draw(rest, int(counts[t + shift]), rng), start=1):
+            if c:
+                op = item.ops[o]
+                nxt = None
+                if rho_t is not None:
+                    nxt = op @ rho_t @ op.conj().T
+                    nxt = nxt / np.trace(nxt).real
+                out.extend(_from(block, start + int(t) + 1, op @ here, nxt, int(c), rng, False))
+    return out
+
+
+def _path(block: Block, start: int) -> np.ndarray:
+    """Products of ops[0] of items start..t-1, for t = start..end (a stack)."""
+    prefix = block.prefix()
+    if start == 0:
+        return prefix
+    if not block.norm:  # unitary steps: undo the first ones instead of recomputing
+        return prefix[start:] @ prefix[start].conj().T
+    out = np.empty((len(block.items) - start + 1, *block.dominant.shape), dtype=complex)
+    out[0] = np.eye(block.dominant.shape[0])
+    for t, item in enumerate(block.items[start:]):
+        out[t + 1] = item.ops[0] @ out[t]
+    return out
+
+
+def _probabilities(item: Any, rho: np.ndarray | None) -> np.ndarray:
+    """The chance of each of ``item.ops`` for a state with density matrix ``rho``."""
+    if item.kind == "mixture":
+        return item.probs
+    born = np.clip(np.einsum("oab,bc,oac->o", item.ops, rho, item.ops.conj()).real, 0, None)
+    if item.p0 == 0:
+        return born / born.sum()
+    rest = born[1:] / born[1:].sum()  # ops[0] is the identity part, drawn regardless
+    return np.concatenate([[item.p0], (1.0 - item.p0) * rest])
+
+
+# -- measurements, resets, leaves ---------------------------------------------------------------
+def _collapse_one(step: Any, sub: int, st: Product, s: int, mem: int, reg: int,
+                  rng: np.random.Generator) -> tuple[Product, int, int, int, list[tuple]]:
+    """Qubit ``sub`` of a measure/reset/init step: branch on the outcome and, for a
+    recorded bit with a readout error, on the record. Returns the continuing branch (the
+    one with the fewest shots) and the waiting ones, each as (state, shots, memory,
+    register)."""
+    q = step.qubits[sub]
+    if q is None:  # an idle qubit reads 0
+        groups = [(st, s, 0)]
+    else:
+        p1 = st.owner[q].probability_one(q)
+        ones = int(rng.random() < p1) if s == 1 else int(rng.binomial(s, p1))
+        if ones in (0, s):
+            _settle(step, st, q, 1 if ones else 0)
+            groups = [(st, s, 1 if ones else 0)]
+        else:
+            other = st.copy()
+            _settle(step, st, q, 1)
+            _settle(step, other, q, 0)
+            groups = [(st, ones, 1), (other, s - ones, 0)]
+    if not isinstance(step, Measure):
+        branches = [(b, c, mem, reg) for b, c, _ in groups]
+    else:
+        ro = step.readouts[sub]
+        branches = []
+        for b, c, true in groups:
+            flips = 0
+            if ro is not None:
+                flip = float(ro[true, 1 - true])
+                flips = int(rng.random() < flip) if c == 1 else int(rng.binomial(c, flip))
+            parts = [(n, r) for n, r in ((flips, 1 - true), (c - flips, true)) if n]
+            for i, (n, r) in enumerate(parts):  # the same state, two records: one copy
+                branches.append((b.copy() if i < len(parts) - 1 else b, n,
+                                 *_record(step, sub, mem, reg, r)))
+    branches.sort(key=lambda br: br[1])
+    st, s, mem, reg = branches[0]
+    return st, s, mem, reg, branches[1:]
+
+
+def _settle(step: Any, st: Product, q: int, outcome: int) -> None:
+    st.measure_collapse(q, outcome)
+    if not isinstance(step, Measure):  # reset (or an initialize's reset): back to |0>
+        st.set(Factor([q], np.array([1.0, 0.0], dtype=complex)))
+
+
+def _record(step: Measure, sub: int, mem: int, reg: int, bit: int) -> tuple[int, int]:
+    m = step.slots[sub]
+    mem = (mem & ~(1 << m)) | (bit << m)
+    if step.regs is not None:
+        r = step.regs[sub]
+        reg = (reg & ~(1 << r)) | (bit << r)
+    return mem, reg
+
+
+def _record_leaf(prog: Program, st: Product, shots: int, mem: int, rng: np.random.Generator,
+                 outcomes: Outcomes) -> None:
+    """Sample the terminal measurements for the leaf's shots, then their readout errors."""
+    if not prog.terminal:
+        outcomes.add([mem], np.zeros(shots, dtype=np.intp))
+        return
+    bits = st.sample([q for q, _, _ in prog.terminal if q is not None], shots, rng)
+    zero = np.zeros(shots, dtype=np.uint8)
+    slots: dict[int, np.ndarray] = {}
+    for q, slot, ro in prog.terminal:
+        true = bits[q] if q is not None else zero
+        if ro is not None:
+            flip_p = np.where(true == 1, ro[1, 0], ro[0, 1])
+            true = true ^ (rng.random(shots) < flip_p).astype(np.uint8)
+        slots[slot] = true  # a later measurement into the same slot wins
+    if prog.n_slots <= 62:
+        clear = sum(1 << slot for slot in slots)
+        values = np.full(shots, mem & ~clear, dtype=np.int64)
+        for slot, b in slots.items():
+            values |= b.astype(np.int64) << slot
+        distinct, per_shot = np.unique(values, return_inverse=True)
+        outcomes.add(distinct.tolist(), per_shot.reshape(-1))
+        return
+    ints = []
+    for i in range(shots):
+        v = mem
+        for slot, b in slots.items():
+            v = (v & ~(1 << slot)) | (int(b[i]) << slot)
+        ints.append(v)
+    distinct = sorted(set(ints))
+    index = {v: i for i, v in enumerate(distinct)}
+    outcomes.add(distinct, np.array([index[v] for v in ints], dtype=np.intp))

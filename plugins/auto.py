@@ -1,0 +1,127 @@
+"""The ``auto`` engine: density matrix or trajectories, chosen per experiment like Aer.
+
+Qiskit Aer's automatic method runs a noisy circuit as a density matrix when that is
+cheaper than one statevector simulation per shot, which it estimates as ``shots > 2^n``
+for n active qubits (a density-matrix step costs about 2^n statevector steps), and
+only when the measurements can be sampled from the final state. :class:`AutoEngine`
+applies the same rule, in this order (docs/engines.md, "The automatic choice"):
+
+1. an instruction only one engine runs decides (``save_density_matrix``: density matrix);
+2. no quantum error on any instruction of the experiment (ideal or readout-only noise):
+   ``trajectory``, whose trajectories then never branch on noise;
+3. more active qubits than a density matrix can hold in the memory budget
+   (:func:`density_matrix_cap`: ``max_memory_mb``, else the machine's physical memory;
+   15 qubits on 24 GiB; Aer's cap is 30 qubits, whatever the memory): ``trajectory``;
+4. a measurement that something later depends on (not all terminal): ``trajectory``;
+5. ``shots > 2^n`` (strictly): ``density_matrix``; otherwise ``trajectory``.
+
+Each experiment's result metadata records ``engine`` (the engine that ran it) and
+``engine_reason``. Both engines sample the same distribution, so the choice changes only
+the run time, never the statistics.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from qfoundry.engine import Engine, ExperimentOutput
+from qfoundry.hookspecs import hookimpl
+from qfoundry.options import Options
+
+from ._dm_program import active_qubits
+from ._traj_program import can_sample, has_quantum_noise
+from .density_matrix import DensityMatrixEngine, _dt, max_active_qubits
+from .noise import NoiseModel, noise_model_for
+from .trajectory import TrajectoryEngine
+
+__all__ = ["AutoEngine", "choose_engine", "density_matrix_cap", "register_engines"]
+
+_DENSITY = DensityMatrixEngine()
+_TRAJECTORY = TrajectoryEngine()
+
+
+def choose_engine(experiment: Any, options: Mapping[str, Any],
+                  device: Any = None) -> tuple[Engine, str]:
+    """(engine, reason) for running ``experiment`` with ``options`` (see the module doc)."""
+    names = {inst.name for inst in experiment.instructions}
+    only_density = sorted(names - _TRAJECTORY.supported_instructions)
+    if only_density:
+        return _DENSITY, f"{', '.join(only_density)} needs the density matrix"
+    only_trajectory = sorted(names - _DENSITY.supported_instructions)
+    if only_trajectory:
+        return _TRAJECTORY, f"{', '.join(only_trajectory)} needs trajectories"
+    nm = noise_model_for(device, options)
+    if not has_quantum_noise(experiment, nm, _dt(device, nm)):
+        return _TRAJECTORY, "no quantum noise"
+    n = len(active_qubits(experiment.instructions, nm))
+    cap = density_matrix_cap(options)
+    if n > cap:
+        return _TRAJECTORY, (f"{n} active qubits: more than the {cap} a density matrix can "
+                             "hold in the memory budget")
+    if not can_sample(experiment):
+        return _TRAJECTORY, "a measurement is not terminal"
+    shots = int(getattr(experiment.config, "shots", None) or options.get("shots", 1024))
+    if shots > 2 ** n:
+        return _DENSITY, f"shots {shots} > 2^{n} for {n} active qubits"
+    return _TRAJECTORY, f"shots {shots} <= 2^{n} for {n} active qubits"
+
+
+def density_matrix_cap(options: Mapping[str, Any]) -> int:
+    """The most active qubits ``auto`` gives the density-matrix engine: what fits in
+    ``max_memory_mb``, or else in the machine's physical memory. Not the memory available
+    at the moment, so the choice (and with it the random stream a seed drives) does not
+    change from run to run."""
+    if int(options.get("max_memory_mb") or 0) > 0:
+        return max_active_qubits(options)
+    try:
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        physical = 8 << 30
+    return max_active_qubits({"max_memory_mb": max(1, physical >> 20)})
+
+
+class AutoEngine(Engine):
+    """Runs each experiment on ``density_matrix`` or ``trajectory`` (module docstring)."""
+
+    name = "auto"
+    models_noise = True
+    description = ("Noisy simulation choosing density matrix or trajectories per experiment "
+                   "(Aer's automatic method)")
+    supported_instructions = (DensityMatrixEngine.supported_instructions
+                              | TrajectoryEngine.supported_instructions)
+
+    @classmethod
+    def default_options(cls) -> Options:
+        """Every option of both engines (shared ones mean the same to both)."""
+        opts = Options()
+        for engine in (DensityMatrixEngine, TrajectoryEngine):
+            own = engine.default_options()
+            opts.update_options(**own)
+            opts.validator.update(own.validator)
+        return opts
+
+    def noise_model(self, device: Any, options: Mapping[str, Any]) -> NoiseModel | None:
+        """The noise model runs with these options apply (``backend.noise_model``)."""
+        return noise_model_for(device, options)
+
+    def validate_experiment(self, experiment: Any, options: Mapping[str, Any],
+                            device: Any) -> None:
+        engine, _ = choose_engine(experiment, options, device)
+        engine.validate_experiment(experiment, options, device)
+
+    def run_experiment(self, experiment: Any, options: Mapping[str, Any],
+                       device: Any = None) -> ExperimentOutput:
+        engine, reason = choose_engine(experiment, options, device)
+        out = engine.run_experiment(experiment, options, device)
+        out.metadata = {**out.metadata, "engine": engine.name, "engine_reason": reason}
+        return out
+
+
+_ENGINE = AutoEngine()
+
+
+@hookimpl
+def register_engines(register: Any) -> None:
+    register(_ENGINE)
