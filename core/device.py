@@ -149,7 +149,7 @@ class Device:
     description: str = ""
     version: str = "1.0.0"
     source: str = ""
-    default_engine: str = "density_matrix"
+    default_engine: str = "auto"
     processor_type: str | None = None
     calibration_date: str | None = None
     max_shots: int | None = None
@@ -414,7 +414,7 @@ class DeviceSource:
     """
 
     def __init__(self, *, name: str, n_qubits: int, source: str = "", description: str = "",
-                 default_engine: str = "density_matrix", origin: str | None = None,
+                 default_engine: str = "auto", origin: str | None = None,
                  location: Any = None, device: Device | None = None):
         self.name = name
         self.n_qubits = n_qubits

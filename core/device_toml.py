@@ -185,7 +185,7 @@ def _header(r: _Reader, data: dict) -> dict[str, Any]:
     if not NAME_PATTERN.match(name):
         r.fail("name", f"{name!r} is not a device name: use letters, digits, '_' and '-', "
                        "starting with a letter or digit (the backend is 'fake_<name>')")
-    engine = r.get(data, "default_engine", "", str, default="density_matrix")
+    engine = r.get(data, "default_engine", "", str, default="auto")
     if not engine:
         r.fail("default_engine", "must name an engine, e.g. 'density_matrix'")
     return {"name": name, "n_qubits": r.count(data, "n_qubits", "", required=True),

@@ -85,7 +85,7 @@ def _processor(conf: Mapping[str, Any]) -> str | None:
 
 def import_ibm(conf: str | os.PathLike | Mapping[str, Any],
                props: str | os.PathLike | Mapping[str, Any], *, name: str | None = None,
-               source: str | None = None, default_engine: str = "density_matrix") -> Device:
+               source: str | None = None, default_engine: str = "auto") -> Device:
     """A :class:`Device` from an IBM configuration and properties snapshot (paths or dicts).
 
     ``name`` defaults to the backend name without its ``ibmq_``/``ibm_`` prefix;
@@ -179,7 +179,7 @@ def _convert(conf: Any, props: Any, *, name: str | None, source: str | None,
 
 def import_ibm_toml(conf: str | os.PathLike | Mapping[str, Any],
                     props: str | os.PathLike | Mapping[str, Any], *, name: str | None = None,
-                    source: str | None = None, default_engine: str = "density_matrix") -> str:
+                    source: str | None = None, default_engine: str = "auto") -> str:
     """The device TOML text of :func:`import_ibm` (what ``qfoundry import-ibm`` writes).
 
     The text depends only on the snapshot contents and file names, so regenerating a
@@ -209,7 +209,7 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", help="TOML file to write (default: stdout)")
     parser.add_argument("--name", help="device name (default: backend name without ibmq_)")
     parser.add_argument("--source", help="the 'source' line (default: names the snapshot)")
-    parser.add_argument("--default-engine", default="density_matrix",
+    parser.add_argument("--default-engine", default="auto",
                         help="engine the device runs on by default (default: %(default)s)")
 
 

@@ -56,13 +56,17 @@ class Block:
     p_fixed: float        # chance that the state-independent draws all pick ops[0]
     norm: bool            # the dominant operator is not unitary: its chance needs ||D psi||
     kraus: bool           # some draw depends on the state (needs the reduced density matrix)
+    stochastic: bool      # some step draws at all (else the block is the unitary D)
     cond: Any = None
     instructions: int = 1
+    p0: np.ndarray = field(default=None, repr=False)     # each item's p0
+    born: np.ndarray = field(default=None, repr=False)   # Kraus items without identity part
     _prefix: np.ndarray | None = field(default=None, repr=False)
 
-    @property
-    def stochastic(self) -> bool:
-        return any(item.kind != "unitary" for item in self.items)
+    def __post_init__(self) -> None:
+        self.p0 = np.array([item.p0 for item in self.items])
+        self.born = np.array([item.kind == "kraus" and item.p0 == 0 for item in self.items],
+                             dtype=bool)
 
     def prefix(self) -> np.ndarray:
         """Products of the items' ops[0]: entry j is that of items 0..j-1 (a stack). Built
@@ -147,13 +151,12 @@ def _n_slots(experiment: Any, insts: Sequence[Any]) -> int:
 
 
 def compile_program(experiment: Any, nm: NoiseModel | None, dt: float | None, *,
-                    fuse: int, dry: bool = False) -> Program:
-    """The steps of ``experiment`` under ``nm``; ``dry`` stops after the active qubits."""
+                    fuse: int) -> Program:
+    """The steps of ``experiment`` under ``nm``, blocks of at most ``fuse`` qubits (0: one
+    instruction each). Raises EngineError / NoiseError naming the bad instruction."""
     insts = list(experiment.instructions)
     prog = Program(active=tuple(active_qubits(insts, nm)), n_slots=_n_slots(experiment, insts),
                    n_instructions=len(insts))
-    if dry:
-        return prog
     header = experiment.header
     name = getattr(header, "name", None)
     local = {p: i for i, p in enumerate(prog.active)}
@@ -206,6 +209,7 @@ def compile_program(experiment: Any, nm: NoiseModel | None, dt: float | None, *,
                 raise EngineError(f"{where}: relation {relation!r} is not one of "
                                   f"{list(_RELATIONS)}")
             mem = getattr(inst, "memory", None)
+            mem = mem[0] if isinstance(mem, list) else mem
             flush()
             prog.steps.append(Bfunc(_hex(getattr(inst, "mask", None), where), _RELATIONS[relation],
                                     _hex(getattr(inst, "val", None), where), int(inst.register),
@@ -221,9 +225,9 @@ def compile_program(experiment: Any, nm: NoiseModel | None, dt: float | None, *,
             prog.steps.append(Init(tuple(local[q] for q in qubits), amps, cond))
             add(_noise_only(nm, "initialize", qubits, local, where), cond)
         elif iname == "delay":
-            for q in qubits:
+            for q in qubits:  # an idle qubit's delay (not active) leaves it in |0>
                 error = _delay_error(inst, q, nm, dt, where)
-                if error is not None:
+                if error is not None and q in local:
                     add(((local[q],), unravel(error)), cond)
         else:
             add(_gate(inst, qubits, nm, local, where), cond)
@@ -350,8 +354,9 @@ def _block(qubits: tuple[int, ...], raws: list[_Raw], cond: Any) -> Block:
         if item.kind != "unitary" and item.p0 > 0:
             p_fixed *= item.p0
     kraus = [it for it in items if it.kind == "kraus"]
-    return Block(qubits, items, dominant, p_fixed, any(it.p0 == 0 for it in kraus), bool(kraus),
-                 cond, len(raws))
+    return Block(qubits, items, dominant, p_fixed, norm=any(it.p0 == 0 for it in kraus),
+                 kraus=bool(kraus), stochastic=any(it.kind != "unitary" for it in items),
+                 cond=cond, instructions=len(raws))
 
 
 # -- what the automatic engine needs to know ------------------------------------------------

@@ -25,6 +25,7 @@ consumed in a fixed order: a seed fixes counts and memory.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,10 +41,11 @@ __all__ = ["run_program", "Stats"]
 class Stats:
     """What a run did, for the result metadata."""
 
-    __slots__ = ("leaves", "largest_factor", "block_passes", "deviations")
+    __slots__ = ("leaves", "largest_factor", "block_passes", "deviations", "most_waiting")
 
     def __init__(self) -> None:
         self.leaves = self.largest_factor = self.block_passes = self.deviations = 0
+        self.most_waiting = 0  # the most branches waiting on the stack at once
 
 
 def run_program(prog: Program, shots: int, rng: np.random.Generator,
@@ -76,6 +78,7 @@ def _walk(prog: Program, entry: tuple, rng: np.random.Generator, max_waiting: in
                 stats.block_passes += 1
                 s, pushed = apply_block(st, step, s, rng, stats)
                 stack.extend((pc + 1, 0, b, c, mem, reg) for b, c in pushed)
+                stats.most_waiting = max(stats.most_waiting, len(stack))
                 pc += 1
             elif isinstance(step, Bfunc):
                 bit = int(step.test((reg & step.mask) - step.val))
@@ -101,7 +104,8 @@ def _walk(prog: Program, entry: tuple, rng: np.random.Generator, max_waiting: in
 def apply_block(state: Product, block: Block, shots: int, rng: np.random.Generator,
                 stats: Stats | None = None) -> tuple[int, list[tuple[Product, int]]]:
     """Apply ``block`` to ``state`` for ``shots`` shots. Returns the shots that continue
-    with ``state`` (the smallest group) and the (state, shots) of the other groups."""
+    with ``state`` (the smallest group) and the (state, shots) of the other groups, largest
+    first: pushed in that order, smaller groups finish first and the stack stays short."""
     f = state.gather(block.qubits)
     m = f.front(block.qubits)
     out = f.out().reshape(m.shape)
@@ -113,8 +117,7 @@ def apply_block(state: Product, block: Block, shots: int, rng: np.random.Generat
         p = min(max(p, 0.0), 1.0)
         n_dev = int(rng.random() >= p) if shots == 1 else int(rng.binomial(shots, 1.0 - p))
     if n_dev == 0:
-        f.swap()
-        f.norm2 = after
+        _commit(f, after)
         state.split_pure(block.qubits)
         return shots, []
     if stats is not None:
@@ -128,7 +131,7 @@ def apply_block(state: Product, block: Block, shots: int, rng: np.random.Generat
         groups.append((op, count, norm2))
     groups.sort(key=lambda g: g[1])
     pushed = []
-    for op, count, norm2 in groups[1:]:
+    for op, count, norm2 in groups[:0:-1]:  # the largest waits deepest in the stack
         data = out.copy() if op is None else op @ m
         branch = state.copy_with(f, Factor(list(f.qubits), data.reshape(-1), norm2))
         branch.split_pure(block.qubits)
@@ -136,10 +139,20 @@ def apply_block(state: Product, block: Block, shots: int, rng: np.random.Generat
     op, count, norm2 = groups[0]
     if op is not None:
         np.matmul(op, m, out=out)
-    f.swap()
-    f.norm2 = norm2
+    _commit(f, norm2)
     state.split_pure(block.qubits)
     return count, pushed
+
+
+def _commit(f: Factor, norm2: float) -> None:
+    """The spare buffer holds the new amplitudes, of squared norm ``norm2``. Amplitudes are
+    not renormalised (a pass for nothing) unless the norm nears underflow: a non-unitary
+    dominant operator (amplitude damping) shrinks it a little at every block."""
+    f.swap()
+    f.norm2 = norm2
+    if 0 < norm2 < 1e-200:
+        f.data *= 1 / math.sqrt(norm2)
+        f.norm2 = 1.0
 
 
 def _draw(probs: np.ndarray, shots: int, rng: np.random.Generator) -> np.ndarray:
@@ -179,8 +192,7 @@ def _from(block: Block, start: int, acc: np.ndarray, rho: np.ndarray | None, sho
     items = block.items
     end = len(items)
     path = _path(block, start)
-    p0 = np.array([item.p0 for item in items[start:]])
-    born = np.array([item.kind == "kraus" and item.p0 == 0 for item in items[start:]])
+    p0, born = block.p0[start:], block.born[start:]
     fixed = np.concatenate([[1.0], np.cumprod(np.where(born, 1.0, p0))])
     if rho is None or not block.norm:
         tr = np.ones(end - start + 1)
@@ -275,7 +287,7 @@ def _collapse_one(step: Any, sub: int, st: Product, s: int, mem: int, reg: int,
                                  *_record(step, sub, mem, reg, r)))
     branches.sort(key=lambda br: br[1])
     st, s, mem, reg = branches[0]
-    return st, s, mem, reg, branches[1:]
+    return st, s, mem, reg, branches[:0:-1]  # the largest waits deepest in the stack
 
 
 def _settle(step: Any, st: Product, q: int, outcome: int) -> None:

@@ -22,6 +22,7 @@ reduced density matrix another) on a ``(2^k, rest)`` view.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -83,17 +84,20 @@ class Factor:
         state with them, else None. One pass over the amplitudes."""
         a = self.qubits.index(qubit)
         x = self.data.reshape(1 << a, 2, -1).transpose(1, 0, 2).reshape(2, -1)
-        rho = x @ x.conj().T  # rho[i, j] = sum psi_i conj(psi_j): qubit's reduced state
-        r00, r11 = rho[0, 0].real, rho[1, 1].real
+        # The qubit's reduced state rho[i][j] = sum psi_i conj(psi_j), as Python numbers.
+        (r00, r01), (r10, r11) = (x @ x.conj().T).tolist()
+        r00, r11 = r00.real, r11.real
         total = r00 + r11
-        if total <= 0 or r00 * r11 - abs(rho[0, 1]) ** 2 > SPLIT_TOLERANCE * total * total:
+        if total <= 0 or r00 * r11 - abs(r01) ** 2 > SPLIT_TOLERANCE * total * total:
             return None
         # rho is rank one: the qubit's state is its column of larger norm, normalised.
-        phi = rho[:, 0] if r00 >= r11 else rho[:, 1]
-        phi = phi / np.linalg.norm(phi)
-        rest = phi.conj() @ x
+        c0, c1 = (r00, r10) if r00 >= r11 else (r01, r11)
+        scale = 1 / math.sqrt(abs(c0) ** 2 + abs(c1) ** 2)
+        c0, c1 = c0 * scale, c1 * scale
+        rest = c0.conjugate() * x[0] + c1.conjugate() * x[1]
         others = self.qubits[:a] + self.qubits[a + 1:]
-        return Factor([qubit], phi, 1.0), Factor(others, rest, _sq(rest))
+        return (Factor([qubit], np.array([c0, c1], dtype=complex), 1.0),
+                Factor(others, rest, _sq(rest)))
 
     def probability_one(self, qubit: int) -> float:
         a = self.qubits.index(qubit)

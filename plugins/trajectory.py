@@ -107,7 +107,7 @@ class TrajectoryEngine(Engine):
             "fusion": {"max_qubits": fuse, "instructions": program.n_instructions,
                        "blocks": program.n_blocks},
             "branches": stats.leaves, "block_passes": stats.block_passes,
-            "largest_factor": stats.largest_factor,
+            "largest_factor": stats.largest_factor, "most_waiting": stats.most_waiting,
         }
         return ExperimentOutput(data=data, shots=shots, metadata=metadata)
 

@@ -22,7 +22,8 @@ SHOTS = 20000
 
 @pytest.fixture(scope="module")
 def paris():
-    return qfoundry.get_backend("fake_paris")
+    # Device backends default to the `auto` engine; these tests are about density_matrix.
+    return qfoundry.get_backend("fake_paris", engine="density_matrix")
 
 
 def bell_on(a: int, b: int) -> Circuit:
@@ -35,7 +36,7 @@ def bell_on(a: int, b: int) -> Circuit:
     return c
 
 
-def test_fake_paris_defaults_to_this_engine_with_the_device_noise(paris):
+def test_fake_paris_runs_this_engine_with_the_device_noise(paris):
     assert paris.engine.name == "density_matrix"
     nm = paris.noise_model
     assert nm is paris.noise_model  # built once per device and options, then shared

@@ -64,7 +64,7 @@ def test_small_uniform_device_in_ten_lines():
     assert len(text.strip().splitlines()) == 10
     d = load_device(TOYRING)
     assert (d.name, d.backend_name, d.n_qubits, d.default_engine) == (
-        "toyring", "fake_toyring", 5, "density_matrix")
+        "toyring", "fake_toyring", 5, "auto")
     ring = {(q, (q + 1) % 5) for q in range(5)}
     assert set(d.coupling_map) == ring | {(b, a) for a, b in ring}
     assert all(d.t1(q) == 100.0 / 1e6 and d.t2(q) == 80.0 / 1e6 for q in range(5))
@@ -401,7 +401,7 @@ def test_source_reads_only_the_header(tmp_path, monkeypatch):
     monkeypatch.setattr(device_toml.tomllib, "loads", lambda text: seen.append(len(text))
                         or real(text))
     src = DeviceSource.from_path(path)
-    assert (src.name, src.n_qubits, src.default_engine) == ("paris", 27, "density_matrix")
+    assert (src.name, src.n_qubits, src.default_engine) == ("paris", 27, "auto")
     assert src.source == "IBM ibmq_paris calibration snapshot of 2021-03-15"
     assert src.origin == str(path) and not src.loaded
     assert seen and max(seen) < 1500 < path.stat().st_size  # the calibration was not parsed

@@ -47,11 +47,11 @@ def devices_only(fresh_pm, monkeypatch):
 
 @pytest.fixture
 def with_engines(fresh_pm, monkeypatch):
-    """fake_devices plus the statevector and density-matrix engines."""
-    from qfoundry.plugins import density_matrix, statevector
+    """fake_devices plus the built-in engines (devices default to `auto`)."""
+    from qfoundry.plugins import auto, density_matrix, statevector, trajectory
 
     monkeypatch.delenv(fake_devices.DEVICE_PATH_VARIABLE, raising=False)
-    return fresh_pm(fake_devices, statevector, density_matrix)
+    return fresh_pm(fake_devices, statevector, density_matrix, trajectory, auto)
 
 
 def test_built_in_devices_are_registered_lazily(devices_only):
@@ -105,7 +105,7 @@ def test_device_path_problems_warn_and_spare_the_rest(fresh_pm, tmp_path, monkey
 
 def test_device_backend_surface(with_engines):
     backend = qfoundry.get_backend("fake_paris")
-    assert backend.name == "fake_paris" and backend.engine.name == "density_matrix"
+    assert backend.name == "fake_paris" and backend.engine.name == "auto"
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # shipped devices load quietly: T2 clipping is documented
         config = backend.configuration()  # the first use parses the calibration

@@ -56,7 +56,7 @@ def test_pack_device_selectable_by_name(venv_python):
     data = json.loads(run_in_venv(venv_python, "-c", SCRIPT, drop=DROP).strip().splitlines()[-1])
     assert "toyring" in data["devices"] and "paris" in data["devices"]
     assert data["origin"] == "example_devices"
-    assert data["default_engine"] == "density_matrix" and data["n_qubits"] == 5
+    assert data["default_engine"] == "auto" and data["n_qubits"] == 5
     assert data["t1"] == 100.0 / 1e6 and data["cx_error"] == 0.01
     assert data["counts"] == {"11": 20}
     assert "qubits 0 and 2 are not coupled on fake_toyring" in data["refused"]

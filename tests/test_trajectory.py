@@ -169,12 +169,42 @@ def test_conditionals_bfunc_reset_initialize_and_unitary():
     assert set(counts) == {"0x1", "0x3"} and within(counts["0x3"], 20000, 0.64)
 
 
+def test_idle_qubit_records_and_partial_initialize():
+    # q1 is only measured (always 0) but its readout flips: two records, evolving apart.
+    nm = NoiseModel()
+    nm.add_readout_error([[0.7, 0.3], [0.0, 1.0]], 1)
+    counts = run([measure(1, 0, register=[0]), g("h", 0), g("h", 0, conditional=0),
+                  measure(0, 1)], noise_model=nm, shots=20000).data["counts"]
+    assert counts.get("0x3", 0) == 0
+    assert within(counts["0x1"], 20000, 0.3) and within(counts["0x2"], 20000, 0.35)
+    # initialize on half of a Bell pair: the other half keeps its (mixed) marginal.
+    counts = run([g("h", 0), g("cx", 0, 1), {"name": "initialize", "qubits": [1],
+                                             "params": [0, 1]},
+                  {"name": "measure", "qubits": [0, 1], "memory": [0, 1]}],
+                 shots=20000).data["counts"]
+    assert set(counts) == {"0x2", "0x3"} and within(counts["0x3"], 20000, 0.5)
+
+
+def test_shot_by_shot_when_no_branch_may_wait():
+    nm = NoiseModel()
+    nm.add_all_qubit_quantum_error(depolarizing(0.3, 2), "cx")
+    exp = experiment([g("h", 0), g("cx", 0, 1), measure(0, 0, register=[0]),
+                      g("x", 1, conditional=0), g("cx", 0, 1), measure(1, 1)])
+    program = _traj_program.compile_program(exp, nm, None, fuse=3)
+    waited, _ = _traj_run.run_program(program, 3000, np.random.default_rng(1), 1000)
+    alone, stats = _traj_run.run_program(program, 3000, np.random.default_rng(2), 0)
+    assert stats.leaves == 3000
+    assert homogeneity_p(waited.counts(), alone.counts()) > P_FLOOR
+
+
 def test_delay_relaxes_for_its_duration():
     nm = NoiseModel(dt=1e-9)
     nm.set_relaxation(0, 1e-6, 1e-6)
-    counts = run([g("x", 0), g("delay", 0, params=[1000]), measure(0, 0)], 1, noise_model=nm,
-                 shots=20000).data["counts"]
-    assert within(counts["0x1"], 20000, math.exp(-1))
+    nm.set_relaxation(1, 1e-6, 1e-6)
+    out = run([g("x", 0), g("delay", 0, params=[1000]), g("delay", 1, params=[1000]),
+               measure(0, 0)], noise_model=nm, shots=20000)
+    assert within(out.data["counts"]["0x1"], 20000, math.exp(-1))
+    assert out.metadata["active_input_qubits"] == [0]  # q1 only idles: it stays |0>
 
 
 # -- the engine's machinery against independent constructions ------------------------------------
