@@ -18,7 +18,6 @@ channel without an identity part, pure amplitude damping, makes D non-unitary).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,8 @@ import numpy as np
 
 from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
 
-from ._dm_program import _SECONDS, _terminal_measures, active_qubits
+from ._channels import QuantumChannel
+from ._dm_program import _delay, _n_slots, _terminal_measures, active_qubits
 from ._gates import GATES, NOOP_GATES
 from ._svprogram import (
     _RELATIONS,
@@ -141,15 +141,6 @@ class Program:
 _Raw = tuple[tuple[int, ...], list[Item]]
 
 
-def _n_slots(experiment: Any, insts: Sequence[Any]) -> int:
-    for part in (getattr(experiment, "config", None), getattr(experiment, "header", None)):
-        value = getattr(part, "memory_slots", None)
-        if value is not None:
-            return int(value)
-    slots = [s for inst in insts if inst.name == "measure" for s in inst.memory]
-    return max(slots) + 1 if slots else 0
-
-
 def compile_program(experiment: Any, nm: NoiseModel | None, dt: float | None, *,
                     fuse: int) -> Program:
     """The steps of ``experiment`` under ``nm``, blocks of at most ``fuse`` qubits (0: one
@@ -224,11 +215,11 @@ def compile_program(experiment: Any, nm: NoiseModel | None, dt: float | None, *,
             flush()
             prog.steps.append(Init(tuple(local[q] for q in qubits), amps, cond))
             add(_noise_only(nm, "initialize", qubits, local, where), cond)
-        elif iname == "delay":
-            for q in qubits:  # an idle qubit's delay (not active) leaves it in |0>
-                error = _delay_error(inst, q, nm, dt, where)
-                if error is not None and q in local:
-                    add(((local[q],), unravel(error)), cond)
+        elif iname == "delay":  # relaxation for its duration, as the density-matrix engine's
+            params = list(getattr(inst, "params", None) or ())
+            for superop, (q,) in _delay(inst, params, qubits, nm, dt, where):
+                if q in local:  # an idle qubit's delay (not active) leaves it in |0>
+                    add(((local[q],), unravel(QuantumChannel(superop, check=False))), cond)
         else:
             add(_gate(inst, qubits, nm, local, where), cond)
     flush()
@@ -281,25 +272,6 @@ def _gate(inst: Any, qubits: tuple[int, ...], nm: NoiseModel | None, local: dict
     if error is not None:
         items += unravel(_check_arity(error, len(qubits), where))
     return tuple(local[q] for q in qubits), items
-
-
-def _delay_error(inst: Any, q: int, nm: NoiseModel | None, dt: float | None,
-                 where: str) -> Any:
-    """Relaxation for the delay's duration (``params[0]`` in units of dt, or ``unit``)."""
-    params = list(getattr(inst, "params", None) or ())
-    if nm is None or not params or nm.relaxation(q) is None:
-        return None
-    unit = getattr(inst, "unit", "dt")
-    if unit == "dt":
-        if dt is None:
-            raise EngineError(f"{where}: the duration is in units of dt, but neither the "
-                              "device nor the noise model defines dt")
-        seconds = float(params[0]) * dt
-    elif unit in _SECONDS:
-        seconds = float(params[0]) * _SECONDS[unit]
-    else:
-        raise EngineError(f"{where}: unknown delay unit {unit!r}")
-    return nm.delay_error(q, seconds)
 
 
 # -- fusion ------------------------------------------------------------------------------------
@@ -360,14 +332,17 @@ def _block(qubits: tuple[int, ...], raws: list[_Raw], cond: Any) -> Block:
 
 
 # -- what the automatic engine needs to know ------------------------------------------------
-def has_quantum_noise(experiment: Any, nm: NoiseModel | None, dt: float | None) -> bool:
-    """Whether any instruction of ``experiment`` is followed by a quantum error under ``nm``."""
+def has_quantum_noise(experiment: Any, nm: NoiseModel | None) -> bool:
+    """Whether any instruction of ``experiment`` is followed by a quantum error under ``nm``
+    (a ``delay`` only on an active qubit: an idle qubit's delay leaves it in |0>)."""
     if nm is None:
         return False
+    active = set(active_qubits(experiment.instructions, nm))
     for inst in experiment.instructions:
         qubits = tuple(getattr(inst, "qubits", None) or ())
         if inst.name == "delay":
-            if any(nm.relaxation(q) is not None for q in qubits) and getattr(inst, "params", None):
+            if getattr(inst, "params", None) and any(
+                    nm.relaxation(q) is not None for q in qubits if q in active):
                 return True
         elif inst.name in ("measure", "reset"):  # errors per qubit
             if any(nm.quantum_error(inst.name, (q,)) is not None for q in qubits):

@@ -41,44 +41,114 @@ __all__ = ["run_program", "Stats"]
 class Stats:
     """What a run did, for the result metadata."""
 
-    __slots__ = ("leaves", "largest_factor", "block_passes", "deviations", "most_waiting")
+    __slots__ = ("leaves", "largest_factor", "block_passes", "deviations", "most_held")
 
     def __init__(self) -> None:
         self.leaves = self.largest_factor = self.block_passes = self.deviations = 0
-        self.most_waiting = 0  # the most branches waiting on the stack at once
+        self.most_held = 0  # the most states held for waiting branches at once
+
+
+class _Run:
+    """One run's walk: the program, the random stream, what it produced, and how many
+    states waiting branches hold (``held``: a memory budget of ``max_held``)."""
+
+    __slots__ = ("prog", "rng", "outcomes", "stats", "max_held", "held")
+
+    def __init__(self, prog: Program, rng: np.random.Generator, max_held: int):
+        self.prog, self.rng, self.max_held = prog, rng, max_held
+        self.outcomes, self.stats, self.held = Outcomes(), Stats(), 0
+
+    def hold(self, count: int = 1) -> None:
+        self.held += count
+        self.stats.most_held = max(self.stats.most_held, self.held)
+
+
+class _Shared:
+    """The input of a block, kept once for all the groups of shots that wait to continue
+    from it (each with its own operator): one state per split, not one per group."""
+
+    __slots__ = ("base", "block", "left")
+
+    def __init__(self, base: Product, block: Block, left: int):
+        self.base, self.block, self.left = base, block, left
+
+
+class _Pending:
+    """A waiting group: ``op`` (norm2 ``norm2`` once applied) on its shared block input."""
+
+    __slots__ = ("shared", "op", "norm2")
+
+    def __init__(self, shared: _Shared, op: np.ndarray, norm2: float):
+        self.shared, self.op, self.norm2 = shared, op, norm2
+
+    def state(self, run: _Run) -> Product:
+        """The group's state; the last group of a split takes the shared input itself."""
+        shared = self.shared
+        qubits = shared.block.qubits
+        base = shared.base
+        f = base.owner[qubits[0]]
+        data = (self.op @ f.data.reshape(1 << len(qubits), -1)).reshape(-1)
+        new = Factor(list(f.qubits), data, self.norm2)
+        shared.left -= 1
+        if shared.left == 0:
+            run.held -= 1
+            base.set(new)
+            state = base
+        else:
+            state = base.copy_with(f, new)
+        state.split_pure(qubits)
+        return state
+
+
+class _Held:
+    """A waiting branch's own copy of the state (after a measurement split)."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: Product):
+        self.state = state
 
 
 def run_program(prog: Program, shots: int, rng: np.random.Generator,
-                max_waiting: int) -> tuple[Outcomes, Stats]:
-    outcomes, stats = Outcomes(), Stats()
-    _walk(prog, (0, 0, Product.zero(prog.n), shots, 0, 0), rng, max_waiting, outcomes, stats)
-    return outcomes, stats
+                max_held: int) -> tuple[Outcomes, Stats]:
+    """Run ``prog`` for ``shots`` shots; waiting branches hold at most ``max_held`` states
+    (beyond that a branch is finished shot by shot)."""
+    run = _Run(prog, rng, max_held)
+    _walk(run, (0, 0, Product.zero(prog.n), shots, 0, 0))
+    return run.outcomes, run.stats
 
 
-def _walk(prog: Program, entry: tuple, rng: np.random.Generator, max_waiting: int,
-          outcomes: Outcomes, stats: Stats) -> None:
-    # Entries: (step index, sub-step within a measure/reset/init, state, shots, memory,
-    # register). A sub-step > 0 resumes a half-done step without re-testing its condition.
+def _walk(run: _Run, entry: tuple) -> None:
+    # Entries: (step index, sub-step within a measure/reset/init, state (_Pending, _Held or
+    # the root's Product), shots, memory, register). A sub-step > 0 resumes a half-done
+    # step without re-testing its condition.
     stack: list[tuple] = [entry]
-    steps = prog.steps
+    steps = run.prog.steps
+    stats = run.stats
     while stack:
         pc, sub, st, s, mem, reg = stack.pop()
+        if isinstance(st, _Pending):
+            st = st.state(run)
+        elif isinstance(st, _Held):
+            run.held -= 1
+            st = st.state
         while pc < len(steps):
             step = steps[pc]
             if sub == 0 and step.cond is not None and not condition_holds(step.cond, mem, reg):
                 pc += 1
                 continue
-            if s > 1 and len(stack) >= max_waiting and not isinstance(step, Bfunc):
+            if s > 1 and run.held >= run.max_held and not isinstance(step, Bfunc):
                 # No room for more waiting states: finish this branch shot by shot.
+                budget, run.max_held = run.max_held, 0
                 for i in range(s):
                     one = st.copy() if i < s - 1 else st
-                    _walk(prog, (pc, sub, one, 1, mem, reg), rng, 0, outcomes, stats)
+                    _walk(run, (pc, sub, one, 1, mem, reg))
+                run.max_held = budget
                 break
             if isinstance(step, Block):
                 stats.block_passes += 1
-                s, pushed = apply_block(st, step, s, rng, stats)
+                s, pushed = apply_block(st, step, s, run)
                 stack.extend((pc + 1, 0, b, c, mem, reg) for b, c in pushed)
-                stats.most_waiting = max(stats.most_waiting, len(stack))
                 pc += 1
             elif isinstance(step, Bfunc):
                 bit = int(step.test((reg & step.mask) - step.val))
@@ -88,8 +158,9 @@ def _walk(prog: Program, entry: tuple, rng: np.random.Generator, max_waiting: in
                 pc += 1
             else:
                 while sub < len(step.qubits):
-                    st, s, mem, reg, pushed = _collapse_one(step, sub, st, s, mem, reg, rng)
-                    stack.extend((pc, sub + 1, b, c, m2, r2) for b, c, m2, r2 in pushed)
+                    st, s, mem, reg, pushed = _collapse_one(step, sub, st, s, mem, reg, run.rng)
+                    run.hold(len(pushed))
+                    stack.extend((pc, sub + 1, _Held(b), c, m2, r2) for b, c, m2, r2 in pushed)
                     sub += 1
                 if isinstance(step, Init):
                     st.prepare(step.qubits, step.amplitudes)
@@ -97,15 +168,15 @@ def _walk(prog: Program, entry: tuple, rng: np.random.Generator, max_waiting: in
         else:
             stats.leaves += 1
             stats.largest_factor = max(stats.largest_factor, st.largest)
-            _record_leaf(prog, st, s, mem, rng, outcomes)
+            _record_leaf(run.prog, st, s, mem, run.rng, run.outcomes)
 
 
 # -- noisy blocks -------------------------------------------------------------------------------
-def apply_block(state: Product, block: Block, shots: int, rng: np.random.Generator,
-                stats: Stats | None = None) -> tuple[int, list[tuple[Product, int]]]:
+def apply_block(state: Product, block: Block, shots: int,
+                run: _Run) -> tuple[int, list[tuple[_Pending, int]]]:
     """Apply ``block`` to ``state`` for ``shots`` shots. Returns the shots that continue
-    with ``state`` (the smallest group) and the (state, shots) of the other groups, largest
-    first: pushed in that order, smaller groups finish first and the stack stays short."""
+    with ``state`` (the smallest group) and the other groups as (pending state, shots),
+    largest first: pushed in that order, smaller groups finish first and few states wait."""
     f = state.gather(block.qubits)
     m = f.front(block.qubits)
     out = f.out().reshape(m.shape)
@@ -115,29 +186,29 @@ def apply_block(state: Product, block: Block, shots: int, rng: np.random.Generat
     if block.stochastic:
         p = block.p_fixed * (after / f.norm2 if f.norm2 > 0 else 0.0)
         p = min(max(p, 0.0), 1.0)
+        rng = run.rng
         n_dev = int(rng.random() >= p) if shots == 1 else int(rng.binomial(shots, 1.0 - p))
     if n_dev == 0:
         _commit(f, after)
         state.split_pure(block.qubits)
         return shots, []
-    if stats is not None:
-        stats.deviations += 1
+    run.stats.deviations += 1
     rho = gram(m) if block.kraus else None
-    groups: list[tuple[np.ndarray | None, int, float]] = []
+    groups: list[tuple[np.ndarray, int, float]] = []
     if shots > n_dev:
-        groups.append((None, shots - n_dev, after))
-    for op, count in _deviations(block, rho, n_dev, rng):
+        groups.append((block.dominant, shots - n_dev, after))
+    for op, count in _deviations(block, rho, n_dev, run.rng):
         norm2 = float(np.vdot(op, op @ rho).real) if rho is not None else f.norm2
         groups.append((op, count, norm2))
     groups.sort(key=lambda g: g[1])
     pushed = []
-    for op, count, norm2 in groups[:0:-1]:  # the largest waits deepest in the stack
-        data = out.copy() if op is None else op @ m
-        branch = state.copy_with(f, Factor(list(f.qubits), data.reshape(-1), norm2))
-        branch.split_pure(block.qubits)
-        pushed.append((branch, count))
+    if len(groups) > 1:
+        base = state.copy_with(f, Factor(list(f.qubits), m.reshape(-1).copy(), f.norm2))
+        shared = _Shared(base, block, len(groups) - 1)
+        run.hold()
+        pushed = [(_Pending(shared, op, norm2), count) for op, count, norm2 in groups[:0:-1]]
     op, count, norm2 = groups[0]
-    if op is not None:
+    if op is not block.dominant:
         np.matmul(op, m, out=out)
     _commit(f, norm2)
     state.split_pure(block.qubits)

@@ -150,18 +150,11 @@ class Product:
         return list(seen.values())
 
     def copy(self) -> Product:
-        copies: dict[int, Factor] = {}
-        owner = []
-        for f in self.owner:
-            c = copies.get(id(f))
-            if c is None:
-                c = copies[id(f)] = f.copy()
-            owner.append(c)
-        return Product(owner)
+        return self.copy_with(None, None)
 
-    def copy_with(self, old: Factor, new: Factor) -> Product:
+    def copy_with(self, old: Factor | None, new: Factor | None) -> Product:
         """A copy in which ``new`` replaces ``old`` (``new`` is not copied again)."""
-        copies: dict[int, Factor] = {id(old): new}
+        copies: dict[int, Factor] = {} if old is None or new is None else {id(old): new}
         owner = []
         for f in self.owner:
             c = copies.get(id(f))

@@ -13,7 +13,9 @@ applies the same rule, in this order (docs/engines.md, "The automatic choice"):
    (:func:`density_matrix_cap`: ``max_memory_mb``, else the machine's physical memory;
    15 qubits on 24 GiB; Aer's cap is 30 qubits, whatever the memory): ``trajectory``;
 4. a measurement that something later depends on (not all terminal): ``trajectory``;
-5. ``shots > 2^n`` (strictly): ``density_matrix``; otherwise ``trajectory``.
+5. ``shots > 2^n`` (strictly): ``density_matrix``, unless the density matrix does not
+   fit in the memory available at that moment (it would be refused); otherwise
+   ``trajectory``.
 
 Each experiment's result metadata records ``engine`` (the engine that ran it) and
 ``engine_reason``. Both engines sample the same distribution, so the choice changes only
@@ -32,7 +34,7 @@ from qfoundry.options import Options
 
 from ._dm_program import active_qubits
 from ._traj_program import can_sample, has_quantum_noise
-from .density_matrix import DensityMatrixEngine, _dt, max_active_qubits
+from .density_matrix import DensityMatrixEngine, max_active_qubits
 from .noise import NoiseModel, noise_model_for
 from .trajectory import TrajectoryEngine
 
@@ -53,7 +55,7 @@ def choose_engine(experiment: Any, options: Mapping[str, Any],
     if only_trajectory:
         return _TRAJECTORY, f"{', '.join(only_trajectory)} needs trajectories"
     nm = noise_model_for(device, options)
-    if not has_quantum_noise(experiment, nm, _dt(device, nm)):
+    if not has_quantum_noise(experiment, nm):
         return _TRAJECTORY, "no quantum noise"
     n = len(active_qubits(experiment.instructions, nm))
     cap = density_matrix_cap(options)
@@ -63,9 +65,12 @@ def choose_engine(experiment: Any, options: Mapping[str, Any],
     if not can_sample(experiment):
         return _TRAJECTORY, "a measurement is not terminal"
     shots = int(getattr(experiment.config, "shots", None) or options.get("shots", 1024))
-    if shots > 2 ** n:
-        return _DENSITY, f"shots {shots} > 2^{n} for {n} active qubits"
-    return _TRAJECTORY, f"shots {shots} <= 2^{n} for {n} active qubits"
+    if shots <= 2 ** n:
+        return _TRAJECTORY, f"shots {shots} <= 2^{n} for {n} active qubits"
+    if n > max_active_qubits(options):  # fits the machine, not the memory free right now
+        return _TRAJECTORY, (f"shots {shots} > 2^{n}, but a {n}-qubit density matrix does not "
+                             "fit in the memory available now")
+    return _DENSITY, f"shots {shots} > 2^{n} for {n} active qubits"
 
 
 def density_matrix_cap(options: Mapping[str, Any]) -> int:

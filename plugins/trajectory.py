@@ -94,8 +94,8 @@ class TrajectoryEngine(Engine):
         state_bytes = _check_memory(experiment, program, options)
         shots = int(options.get("shots", 1024))
         rng = np.random.default_rng(options.get("seed_simulator"))
-        waiting = max(0, _available_bytes(options) // state_bytes - _WORKSPACE)
-        outcomes, stats = run_program(program, shots, rng, waiting)
+        held = max(0, _available_bytes(options) // state_bytes - _WORKSPACE)
+        outcomes, stats = run_program(program, shots, rng, held)
         data: dict[str, Any] = {"counts": outcomes.counts() if program.n_slots else {}}
         if options.get("memory"):
             data["memory"] = outcomes.memory(rng) if program.n_slots else []
@@ -107,7 +107,7 @@ class TrajectoryEngine(Engine):
             "fusion": {"max_qubits": fuse, "instructions": program.n_instructions,
                        "blocks": program.n_blocks},
             "branches": stats.leaves, "block_passes": stats.block_passes,
-            "largest_factor": stats.largest_factor, "most_waiting": stats.most_waiting,
+            "largest_factor": stats.largest_factor, "most_held": stats.most_held,
         }
         return ExperimentOutput(data=data, shots=shots, metadata=metadata)
 

@@ -77,6 +77,20 @@ def test_shots_against_two_to_the_active_qubits_strictly(backend, device):
     assert (engine, method) == ("density_matrix", "density_matrix") and "9 > 2^3" in reason
 
 
+def test_a_density_matrix_that_does_not_fit_now_means_trajectories(backend, device,
+                                                                   monkeypatch):
+    # The cap follows the machine's memory; memory other programs hold right now is
+    # checked last, so the density-matrix engine is never picked only to refuse (512 B
+    # of free memory hold a 2-qubit density matrix, not 3).
+    from qfoundry.plugins import density_matrix
+
+    real = density_matrix._available_bytes
+    monkeypatch.setattr(density_matrix, "_available_bytes",
+                        lambda options: real(options) if options.get("max_memory_mb") else 512)
+    engine, reason, _ = picked(backend, chain(device, 3), shots=9)
+    assert engine == "trajectory" and "available now" in reason
+
+
 def test_a_measurement_something_depends_on_means_trajectories(backend, device):
     engine, reason, _ = picked(backend, chain(device, 3, mid_circuit=True), shots=5000)
     assert engine == "trajectory" and "not terminal" in reason

@@ -191,9 +191,10 @@ def test_shot_by_shot_when_no_branch_may_wait():
     exp = experiment([g("h", 0), g("cx", 0, 1), measure(0, 0, register=[0]),
                       g("x", 1, conditional=0), g("cx", 0, 1), measure(1, 1)])
     program = _traj_program.compile_program(exp, nm, None, fuse=3)
-    waited, _ = _traj_run.run_program(program, 3000, np.random.default_rng(1), 1000)
+    waited, stats = _traj_run.run_program(program, 3000, np.random.default_rng(1), 1000)
+    assert 0 < stats.most_held <= 2 * math.log2(3000)  # one state per split level
     alone, stats = _traj_run.run_program(program, 3000, np.random.default_rng(2), 0)
-    assert stats.leaves == 3000
+    assert stats.leaves == 3000 and stats.most_held == 0
     assert homogeneity_p(waited.counts(), alone.counts()) > P_FLOOR
 
 
@@ -280,8 +281,9 @@ def test_fused_blocks_and_product_factors_match_a_dense_reference(fuse):
         prog.append(g("ccx", int(layer % n), int((layer + 2) % n), int((layer + 4) % n)))
     program = _traj_program.compile_program(experiment(prog, n), None, None, fuse=fuse)
     state = _traj_run.Product.zero(n)
+    run = _traj_run._Run(program, np.random.default_rng(0), 0)
     for step in program.steps:
-        _traj_run.apply_block(state, step, 1, np.random.default_rng(0))
+        _traj_run.apply_block(state, step, 1, run)
     overlap = np.vdot(_dense_reference(prog, n), _state_vector(state, n))
     assert abs(abs(overlap) - 1) < 1e-12
 
