@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from engine_helpers import experiment, g, measure, run_engine, within
 
 from qfoundry.device import load_device
 from qfoundry.errors import EngineError, SimulationTooLargeError
@@ -20,7 +21,6 @@ from qfoundry.plugins.noise import (
     pauli,
     thermal_relaxation,
 )
-from qfoundry.qobj import QasmQobjExperiment
 
 ENGINE = DensityMatrixEngine()
 PARIS_TOML = Path(__file__).resolve().parents[1] / "devices" / "paris.toml"
@@ -33,39 +33,8 @@ def paris():
         return load_device(PARIS_TOML)
 
 
-def experiment(instructions, n_qubits=2, memory_slots=None, name="test"):
-    if memory_slots is None:
-        memory_slots = max([m for i in instructions if i["name"] == "measure"
-                            for m in i["memory"]], default=-1) + 1
-    return QasmQobjExperiment.from_dict({
-        "header": {"name": name, "n_qubits": n_qubits, "memory_slots": memory_slots},
-        "config": {"n_qubits": n_qubits, "memory_slots": memory_slots},
-        "instructions": instructions})
-
-
 def run(instructions, n_qubits=2, device=None, **options):
-    opts = dict(ENGINE.default_options())
-    opts.update(shots=4000, memory=False, seed_simulator=11, noise_model=None)
-    opts.update(options)
-    exp = experiment(instructions, n_qubits)
-    ENGINE.validate_experiment(exp, opts, device)
-    return ENGINE.run_experiment(exp, opts, device)
-
-
-def g(name, *qubits, params=None, **extra):
-    inst = {"name": name, "qubits": list(qubits), **extra}
-    if params is not None:
-        inst["params"] = list(params)
-    return inst
-
-
-def measure(q, slot, **extra):
-    return {"name": "measure", "qubits": [q], "memory": [slot], **extra}
-
-
-def within(count, shots, p, sigmas=5.0):
-    """Binomial count within `sigmas` standard deviations (false alarm < 6e-7 at 5)."""
-    return abs(count / shots - p) <= sigmas * math.sqrt(p * (1 - p) / shots) + 1e-12
+    return run_engine(ENGINE, instructions, n_qubits, device, **options)
 
 
 def assert_physical(rho, atol=1e-10):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from engine_helpers import experiment, g, measure, run_engine, within
 
 import qfoundry
 from qfoundry import Circuit
@@ -33,7 +34,6 @@ from qfoundry.plugins.noise import (
     thermal_relaxation,
 )
 from qfoundry.plugins.trajectory import TrajectoryEngine
-from qfoundry.qobj import QasmQobjExperiment
 
 ENGINE = TrajectoryEngine()
 PARIS_TOML = Path(__file__).resolve().parents[1] / "devices" / "paris.toml"
@@ -56,38 +56,8 @@ def simulator():
                             configuration={"n_qubits": 6})
 
 
-def experiment(instructions, n_qubits=2, memory_slots=None):
-    if memory_slots is None:
-        memory_slots = max([m for i in instructions if i["name"] == "measure"
-                            for m in i["memory"]], default=-1) + 1
-    return QasmQobjExperiment.from_dict({
-        "header": {"name": "test", "n_qubits": n_qubits, "memory_slots": memory_slots},
-        "config": {"n_qubits": n_qubits, "memory_slots": memory_slots},
-        "instructions": instructions})
-
-
 def run(instructions, n_qubits=2, device=None, **options):
-    opts = dict(ENGINE.default_options())
-    opts.update(shots=4000, memory=False, seed_simulator=11, noise_model=None)
-    opts.update(options)
-    exp = experiment(instructions, n_qubits)
-    ENGINE.validate_experiment(exp, opts, device)
-    return ENGINE.run_experiment(exp, opts, device)
-
-
-def g(name, *qubits, params=None, **extra):
-    inst = {"name": name, "qubits": list(qubits), **extra}
-    if params is not None:
-        inst["params"] = list(params)
-    return inst
-
-
-def measure(q, slot, **extra):
-    return {"name": "measure", "qubits": [q], "memory": [slot], **extra}
-
-
-def within(count, shots, p, sigmas=5.0):
-    return abs(count / shots - p) <= sigmas * math.sqrt(p * (1 - p) / shots) + 1e-12
+    return run_engine(ENGINE, instructions, n_qubits, device, **options)
 
 
 def homogeneity_p(a: dict, b: dict) -> float:

@@ -1,0 +1,51 @@
+"""Helpers for engine-level tests: build Qobj experiments from dicts and run an engine.
+
+Shared by the density-matrix and trajectory tests, which run the same circuits.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from qfoundry.engine import Engine, ExperimentOutput
+from qfoundry.qobj import QasmQobjExperiment
+
+
+def experiment(instructions: list[dict], n_qubits: int = 2, memory_slots: int | None = None,
+               name: str = "test") -> QasmQobjExperiment:
+    if memory_slots is None:
+        memory_slots = max([m for i in instructions if i["name"] == "measure"
+                            for m in i["memory"]], default=-1) + 1
+    return QasmQobjExperiment.from_dict({
+        "header": {"name": name, "n_qubits": n_qubits, "memory_slots": memory_slots},
+        "config": {"n_qubits": n_qubits, "memory_slots": memory_slots},
+        "instructions": instructions})
+
+
+def run_engine(engine: Engine, instructions: list[dict], n_qubits: int = 2, device: Any = None,
+               **options: Any) -> ExperimentOutput:
+    """Validate and run one experiment on ``engine``: 4000 shots, seed 11, no noise model
+    unless ``options`` say otherwise."""
+    opts = dict(engine.default_options())
+    opts.update(shots=4000, memory=False, seed_simulator=11, noise_model=None)
+    opts.update(options)
+    exp = experiment(instructions, n_qubits)
+    engine.validate_experiment(exp, opts, device)
+    return engine.run_experiment(exp, opts, device)
+
+
+def g(name: str, *qubits: int, params: list | None = None, **extra: Any) -> dict:
+    inst = {"name": name, "qubits": list(qubits), **extra}
+    if params is not None:
+        inst["params"] = list(params)
+    return inst
+
+
+def measure(q: int, slot: int, **extra: Any) -> dict:
+    return {"name": "measure", "qubits": [q], "memory": [slot], **extra}
+
+
+def within(count: int, shots: int, p: float, sigmas: float = 5.0) -> bool:
+    """Binomial count within `sigmas` standard deviations (false alarm < 6e-7 at 5)."""
+    return abs(count / shots - p) <= sigmas * math.sqrt(p * (1 - p) / shots) + 1e-12
