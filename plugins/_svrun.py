@@ -70,28 +70,60 @@ def sample_indices(probs: np.ndarray, shots: int, rng: np.random.Generator) -> n
     cumulative sums of only the rows that were drawn."""
     size = probs.shape[0]
     u = rng.random(shots)
-    cols = 1 << max(0, min(12, (size // (16 * shots)).bit_length() - 1))
-    if size < _TWO_LEVEL or cols < 16:
+    cols = _columns(size, shots)
+    if cols == 0:
         return _search(np.cumsum(probs), u, probs)
     rows = probs.reshape(-1, cols)
-    row_mass = rows.sum(axis=1)
+    return _two_level(rows.sum(axis=1), lambda drawn: rows[drawn], cols, u)
+
+
+def sample_state(state: SVState, qubits: set[int], shots: int, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, dict[int, int]]:
+    """Draw ``shots`` outcomes of measuring ``qubits`` of ``state``: (indices, bit) as
+    for :meth:`SVState.marginal`. When every qubit is measured, a big state is sampled
+    in two stages straight from its amplitudes (row totals computed a chunk at a time,
+    then only the drawn rows), so no state-sized probability array is ever built."""
+    size = state.data.size
+    cols = _columns(size, shots)
+    if len(qubits) < state.n or cols == 0:
+        probs, bits = state.marginal(qubits)
+        return sample_indices(probs, shots, rng), bits
+    u = rng.random(shots)
+    bits = {q: state.n - 1 - a for a, q in enumerate(state.order)}
+    draws = _two_level(state.row_masses(cols),
+                       lambda drawn: state.row_probabilities(drawn, cols), cols, u)
+    return draws, bits
+
+
+def _columns(size: int, shots: int) -> int:
+    """Row length for two-level sampling of ``size`` entries, or 0 for one level."""
+    cols = 1 << max(0, min(12, (size // (16 * shots)).bit_length() - 1))
+    return 0 if size < _TWO_LEVEL or cols < 16 else cols
+
+
+def _two_level(row_mass: np.ndarray, row_probs: Callable[[np.ndarray], np.ndarray],
+               cols: int, u: np.ndarray) -> np.ndarray:
+    """Draw a row for each uniform ``u`` from ``row_mass``, then a column inside it from
+    ``row_probs(drawn rows)`` (a ``(len(drawn), cols)`` array)."""
     row_cdf = np.cumsum(row_mass)
     r = _search(row_cdf, u, row_mass)
     # Where u falls inside its row, as a fraction of the row's mass.
     start = np.where(r > 0, row_cdf[r - 1], 0.0)
     frac = np.clip((u * row_cdf[-1] - start) / row_mass[r], 0.0, 1.0)
     drawn, which = np.unique(r, return_inverse=True)
-    cdf = np.cumsum(rows[drawn], axis=1)
+    which = which.reshape(-1)
+    block = row_probs(drawn)
+    cdf = np.cumsum(block, axis=1)
     cdf /= cdf[:, -1:]
     cdf += np.arange(drawn.size)[:, None]  # row j's cdf lives in [j, j + 1]
     pos = np.searchsorted(cdf.reshape(-1), which + np.minimum(frac, 1 - 1e-15), side="right")
     col = pos - which * cols
     # Never land on a zero entry (rounding at a row's end): step back to the last nonzero.
-    chosen = rows[r, np.minimum(col, cols - 1)]
+    chosen = block[which, np.minimum(col, cols - 1)]
     bad = (col >= cols) | (chosen == 0)
     if bad.any():
         for i in np.flatnonzero(bad):
-            col[i] = np.flatnonzero(rows[r[i]])[-1]
+            col[i] = np.flatnonzero(block[which[i]])[-1]
     return r * cols + col
 
 
@@ -128,8 +160,7 @@ def _record_leaf(prog: Program, state: SVState, shots: int, memory: int,
     if not prog.final_measures:
         outcomes.add([memory], np.zeros(shots, dtype=np.intp))
         return
-    probs, bits = state.marginal({q for q, _ in prog.final_measures})
-    draws = sample_indices(probs, shots, rng)
+    draws, bits = sample_state(state, {q for q, _ in prog.final_measures}, shots, rng)
     distinct, per_shot = np.unique(draws, return_inverse=True)
     outcomes.add(_memory_values(prog, bits, memory, distinct), per_shot.reshape(-1))
 

@@ -36,6 +36,8 @@ _INNER_AXES = 7
 _MAX_WIDE_DIAGONAL = 18  # ...unless the widened diagonal would exceed 2**18 entries
 # Permutations move runs of up to 2**_RUN_AXES contiguous amplitudes as single elements.
 _RUN_AXES = 12
+# Measurement probabilities are computed this many amplitudes (2**k) at a time.
+_CHUNK_AXES = 18
 
 
 class SVState:
@@ -128,6 +130,16 @@ class SVState:
         n = self.n
         t = n - min(axes)
         m = _widen(matrix, axes, [n - 1 - j for j in range(t)])
+        if self._spare is None and n > _CHUNK_AXES >= t:
+            # No spare buffer yet: work in place a chunk at a time through a small one,
+            # rather than first-touch a state-sized buffer (page faults cost a pass).
+            rows = self.data.reshape(-1, 1 << _CHUNK_AXES)
+            tmp = np.empty((1 << (_CHUNK_AXES - t), 1 << t), dtype=self.data.dtype)
+            for chunk in rows:
+                block = chunk.reshape(-1, 1 << t)
+                np.matmul(block, m.T, out=tmp)
+                block[...] = tmp
+            return
         np.matmul(self.data.reshape(-1, 1 << t), m.T,
                   out=self._spare_buffer().reshape(-1, 1 << t))
         self._swap_buffers()
@@ -238,16 +250,60 @@ class SVState:
     def marginal(self, qubits: set[int] | Sequence[int]) -> tuple[np.ndarray, dict[int, int]]:
         """Marginal distribution of ``qubits`` in the current axis order, without
         transposing: returns (probs, bit) where bit j of an index of ``probs`` is the
-        outcome of qubit q for ``bit[q] == j``."""
-        # Into the spare buffer: no fresh allocation (page faults) for a big state.
-        probs = np.abs(self.data, out=self._spare_buffer().view(np.float64)[:self.data.size])
-        np.square(probs, out=probs)
+        outcome of qubit q for ``bit[q] == j``.
+
+        Computed a chunk of ``2**_CHUNK_AXES`` amplitudes at a time, so a big state needs
+        no state-sized temporary (its first-touch page faults cost more than the maths);
+        only the result (``2**len(qubits)`` floats) is allocated."""
+        n = self.n
         axes = sorted(self.pos[q] for q in qubits)
-        if len(axes) < self.n:
-            others = tuple(a for a in range(self.n) if a not in set(axes))
-            probs = probs.reshape((2,) * self.n).sum(axis=others).reshape(-1)
         m = len(axes)
-        return probs, {self.order[a]: m - 1 - i for i, a in enumerate(axes)}
+        bits = {self.order[a]: m - 1 - i for i, a in enumerate(axes)}
+        if n <= _CHUNK_AXES:
+            probs = np.abs(self.data) ** 2
+            if m < n:
+                others = tuple(a for a in range(n) if a not in set(axes))
+                probs = probs.reshape((2,) * n).sum(axis=others).reshape(-1)
+            return probs, bits
+        lead = n - _CHUNK_AXES  # chunk c fixes the leading axes to the bits of c
+        lead_axes = [a for a in axes if a < lead]
+        trail_others = tuple(a - lead for a in range(lead, n) if a not in set(axes))
+        probs = np.empty(1 << m) if m == n else np.zeros(1 << m)
+        out = probs.reshape(1 << len(lead_axes), -1)
+        buf = np.empty(1 << _CHUNK_AXES)
+        for c, chunk in enumerate(self.data.reshape(1 << lead, -1)):
+            row = 0
+            for a in lead_axes:  # measured leading axes: high bits of the result
+                row = (row << 1) | ((c >> (lead - 1 - a)) & 1)
+            if m == n:
+                np.abs(chunk, out=out[c])
+                np.square(out[c], out=out[c])
+                continue
+            np.abs(chunk, out=buf)
+            np.square(buf, out=buf)
+            part = buf.reshape((2,) * _CHUNK_AXES).sum(axis=trail_others) if trail_others \
+                else buf
+            out[row] += part.reshape(-1)
+        return probs, bits
+
+    def row_masses(self, cols: int) -> np.ndarray:
+        """Total probability of each run of ``cols`` consecutive amplitudes (buffer
+        order), a chunk at a time: the first stage of two-level sampling."""
+        if self.n <= _CHUNK_AXES:
+            return (np.abs(self.data) ** 2).reshape(-1, cols).sum(axis=1)
+        chunks = self.data.reshape(1 << (self.n - _CHUNK_AXES), -1)
+        per = chunks.shape[1] // cols
+        out = np.empty(self.data.size // cols)
+        buf = np.empty(chunks.shape[1])
+        for c, chunk in enumerate(chunks):
+            np.abs(chunk, out=buf)
+            np.square(buf, out=buf)
+            buf.reshape(per, cols).sum(axis=1, out=out[c * per:(c + 1) * per])
+        return out
+
+    def row_probabilities(self, rows: np.ndarray, cols: int) -> np.ndarray:
+        """Probabilities of the amplitudes in the given runs of ``cols``, one row each."""
+        return np.abs(self.data.reshape(-1, cols)[rows]) ** 2
 
     def to_array(self) -> np.ndarray:
         """The amplitudes in Qiskit order (qubit q = bit q of the index), as a new array."""

@@ -95,7 +95,7 @@ def sabre_pass(dag: Dag, target: Target, l2p: list[int], rng: random.Random,
     ``(-1, (p, q))`` for each SWAP, in output order. Returns ``(l2p, number of swaps)``.
     """
     dist = target.distance
-    edges_of = target.edges_of
+    tables = target.swap_tables
     qubits, two, succ = dag.qubits, dag.two, dag.succ
     npred = list(dag.npred)
     p2l = [0] * len(l2p)
@@ -158,7 +158,7 @@ def sabre_pass(dag: Dag, target: Target, l2p: list[int], rng: random.Random,
                     emit.append((-1, (p, q)))
         else:
             p, q = _best_swap(front, lookahead, lookahead_weight, qubits, l2p, dist,
-                              edges_of, decay, rng)
+                              tables, decay, rng)
             swap(p, q)
             n_swaps += 1
             since_progress.append((p, q))
@@ -196,16 +196,21 @@ def _lookahead_layer(front: list[int], succ: list[list[int]], two: list[bool],
     return out
 
 
-def _best_swap(front, lookahead, lookahead_weight, qubits, l2p, dist, edges_of, decay, rng):
+def _best_swap(front, lookahead, lookahead_weight, qubits, l2p, dist, tables, decay, rng):
     """The SWAP minimising SABRE's cost; ties broken by ``rng``.
 
     Cost = decay * (sum of front-layer distances + w * sum of look-ahead distances). A
     qubit carries at most one gate of each layer, and a SWAP only changes the terms of
-    the gates on its two qubits, so each candidate is scored by that difference alone.
+    the gates on its two qubits, so each candidate is scored by that difference alone,
+    read from the per-device gain tables (:attr:`Target.swap_tables`). Candidates are
+    the edges touching the front layer, in sorted order (so ties resolve the same way
+    for a given seed).
     """
-    front_other: dict[int, int] = {}
-    ahead_other: dict[int, int] = {}
-    candidates: set[tuple[int, int]] = set()
+    edges, ids_of, gain_p, gain_q = tables
+    none = len(l2p)  # the "no gate on this qubit" column of the gain tables
+    front_other = [none] * (none + 1)
+    ahead_other = [none] * (none + 1)
+    candidates: set[int] = set()
     base = 0.0
     for i in front:
         a, b = qubits[i]
@@ -213,8 +218,8 @@ def _best_swap(front, lookahead, lookahead_weight, qubits, l2p, dist, edges_of, 
         base += dist[pa][pb]
         front_other[pa] = pb
         front_other[pb] = pa
-        candidates.update(edges_of[pa])
-        candidates.update(edges_of[pb])
+        candidates.update(ids_of[pa])
+        candidates.update(ids_of[pb])
     for i in lookahead:
         a, b = qubits[i]
         pa, pb = l2p[a], l2p[b]
@@ -224,33 +229,23 @@ def _best_swap(front, lookahead, lookahead_weight, qubits, l2p, dist, edges_of, 
     if not candidates:
         raise TranspilerError("cannot route: a two-qubit gate's qubits have no coupled "
                               "neighbour on this device")
-    best: list[tuple[int, int]] = []
+    best: list[int] = []
     best_score = float("inf")
-    for p, q in sorted(candidates):
-        dp, dq = dist[p], dist[q]
-        delta = 0.0
-        o = front_other.get(p)
-        if o is not None and o != q:  # a gate on (p, q) itself keeps its distance
-            delta += dq[o] - dp[o]
-        o = front_other.get(q)
-        if o is not None and o != p:
-            delta += dp[o] - dq[o]
-        o = ahead_other.get(p)
-        if o is not None and o != q:
-            delta += lookahead_weight * (dq[o] - dp[o])
-        o = ahead_other.get(q)
-        if o is not None and o != p:
-            delta += lookahead_weight * (dp[o] - dq[o])
-        dec = decay[p] if decay[p] > decay[q] else decay[q]
-        score = dec * (base + delta)
+    for e in sorted(candidates):
+        p, q = edges[e]
+        gp, gq = gain_p[e], gain_q[e]
+        delta = (gp[front_other[p]] + gq[front_other[q]]
+                 + lookahead_weight * (gp[ahead_other[p]] + gq[ahead_other[q]]))
+        dp, dq = decay[p], decay[q]
+        score = (dp if dp > dq else dq) * (base + delta)
         if score < best_score - 1e-12:
             best_score = score
-            best = [(p, q)]
+            best = [e]
         elif score <= best_score + 1e-12:
-            best.append((p, q))
+            best.append(e)
     if not best:  # every score undefined: a gate across disconnected parts (valve raises)
         best = sorted(candidates)
-    return best[0] if len(best) == 1 else rng.choice(best)
+    return edges[best[0] if len(best) == 1 else rng.choice(best)]
 
 
 class RoutingProblem:
@@ -323,8 +318,14 @@ def route(problem: RoutingProblem | Sequence[Instruction], target: Target,
 
     def place(i: int) -> Instruction:
         op = ops[i]
-        return Instruction(op.name, tuple(current[v] for v in op.qubits), op.params,
-                           op.clbits, op.condition, op.label)
+        qs = op.qubits
+        if len(qs) == 1:
+            phys: tuple[int, ...] = (current[qs[0]],)
+        elif len(qs) == 2:
+            phys = (current[qs[0]], current[qs[1]])
+        else:
+            phys = tuple([current[v] for v in qs])
+        return Instruction(op.name, phys, op.params, op.clbits, op.condition, op.label)
 
     out = [place(i) for i in problem.start]
     swaps: list[tuple[int, int]] = []

@@ -124,6 +124,36 @@ class Target:
                         todo.append(v)
         return out
 
+    @functools.cached_property
+    def swap_tables(self) -> tuple[tuple[tuple[int, int], ...],
+                                   tuple[tuple[int, ...], ...],
+                                   tuple[list[float], ...], tuple[list[float], ...]]:
+        """SABRE's SWAP-scoring tables, so scoring a candidate is a few list lookups.
+
+        ``(edges, edge_ids_of, gain_p, gain_q)``: the undirected edges ``(p, q)``
+        (``p < q``) in sorted order; for each qubit the indices of its edges; and per
+        edge ``e``, ``gain_p[e][o]`` is how swapping ``e`` changes the distance of a gate
+        between ``p`` and ``o`` (``dist[q][o] - dist[p][o]``; 0 for ``o == q``, whose gate
+        keeps its distance), ``gain_q`` likewise for ``q``. Index ``n_qubits`` stands for
+        "no gate" and holds 0.
+        """
+        dist = self.distance
+        n = self.n_qubits
+        edges = tuple(sorted({e for es in self.edges_of for e in es}))
+        index = {e: k for k, e in enumerate(edges)}
+        ids_of = tuple(tuple(sorted(index[e] for e in es)) for es in self.edges_of)
+        gain_p: list[list[float]] = []
+        gain_q: list[list[float]] = []
+        for p, q in edges:
+            dp, dq = dist[p], dist[q]
+            gp = [dq[o] - dp[o] for o in range(n)] + [0]
+            gq = [dp[o] - dq[o] for o in range(n)] + [0]
+            gp[q] = 0
+            gq[p] = 0
+            gain_p.append(gp)
+            gain_q.append(gq)
+        return edges, ids_of, tuple(gain_p), tuple(gain_q)
+
     def is_native_pair(self, a: int, b: int) -> bool:
         """True when a two-qubit basis gate may act with first qubit ``a``, second ``b``."""
         return self.edges is None or (a, b) in self.edges
