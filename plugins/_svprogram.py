@@ -200,16 +200,22 @@ def _initial_amplitudes(inst: Any, k: int, where: str) -> np.ndarray:
         amps = np.zeros(1 << k, dtype=complex)
         amps[index] = 1
         return amps
+    return checked_amplitudes(params, k, f"{where}: params")
+
+
+def checked_amplitudes(values: Any, k: int, what: str) -> np.ndarray:
+    """``values`` as a normalised complex vector of length 2**k, or an EngineError that
+    starts with ``what`` (used for ``initialize`` and the ``initial_statevector`` option)."""
     try:
-        amps = np.asarray(params, dtype=complex).reshape(-1)
+        amps = np.asarray(values, dtype=complex).reshape(-1)
     except (TypeError, ValueError):
-        raise EngineError(f"{where}: params must be complex amplitudes") from None
+        raise EngineError(f"{what} must be complex amplitudes") from None
     if amps.size != 1 << k:
-        raise EngineError(f"{where}: {amps.size} amplitudes given for {k} qubit(s) "
-                          f"(expected {1 << k})")
+        raise EngineError(f"{what} has {amps.size} amplitudes for {k} qubit(s); "
+                          f"it must have length {1 << k}")
     norm = float(np.linalg.norm(amps))
     if abs(norm - 1) > NORM_TOLERANCE:
-        raise EngineError(f"{where}: amplitudes are not normalized (norm {norm:.12g})")
+        raise EngineError(f"{what} is not normalized (norm {norm:.12g})")
     return amps
 
 

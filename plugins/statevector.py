@@ -31,7 +31,12 @@ from qfoundry.options import Options
 
 from ._fusion import relabel
 from ._gates import GATES
-from ._svprogram import NON_GATE_INSTRUCTIONS, NORM_TOLERANCE, compile_experiment, parse_experiment
+from ._svprogram import (
+    NON_GATE_INSTRUCTIONS,
+    checked_amplitudes,
+    compile_experiment,
+    parse_experiment,
+)
 from ._svrun import apply_gate, run_program
 from ._svstate import SVState
 
@@ -133,14 +138,7 @@ class StatevectorEngine(Engine):
         init = options.get("initial_statevector")
         if init is None:
             return None
-        v = np.asarray(init, dtype=complex).reshape(-1)
-        if v.size != 1 << n:
-            raise EngineError(f"initial_statevector has length {v.size}; experiment {name!r} "
-                              f"has {n} qubits, so it must have length {1 << n}")
-        norm = float(np.linalg.norm(v))
-        if abs(norm - 1) > NORM_TOLERANCE:
-            raise EngineError(f"initial_statevector is not normalized (norm {norm:.12g})")
-        return v
+        return checked_amplitudes(init, n, f"initial_statevector (experiment {name!r})")
 
     # -- running -------------------------------------------------------------------------
     def run_experiment(self, experiment: Any, options: Mapping[str, Any],

@@ -212,7 +212,8 @@ def test_initial_unitary_is_checked_and_used():
 # -- options and limits -----------------------------------------------------------------------
 
 def test_initial_statevector_is_checked():
-    with pytest.raises(EngineError, match="length 4.*must have length 8"):
+    with pytest.raises(EngineError,
+                       match=r"initial_statevector .*4 amplitudes for 3 qubit.*length 8"):
         run([], 3, initial_statevector=[1, 0, 0, 0])
     with pytest.raises(EngineError, match="not normalized"):
         run([], 1, initial_statevector=[1, 1])

@@ -274,5 +274,5 @@ def test_initialize_all_qubits_amplitudes_label_and_index():
 def test_initialize_checks_its_amplitudes():
     with pytest.raises(EngineError, match="not normalized"):
         run([{"name": "initialize", "qubits": [0], "params": [1, 1]}], 1)
-    with pytest.raises(EngineError, match="3 amplitudes given for 1 qubit"):
+    with pytest.raises(EngineError, match="3 amplitudes for 1 qubit"):
         run([{"name": "initialize", "qubits": [0], "params": [1, 0, 0]}], 1)
