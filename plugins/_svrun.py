@@ -85,11 +85,13 @@ def sample_state(state: SVState, qubits: set[int], shots: int, rng: np.random.Ge
     then only the drawn rows), so no state-sized probability array is ever built."""
     size = state.data.size
     cols = _columns(size, shots)
-    if len(qubits) < state.n or cols == 0:
+    active = sum(1 for q in qubits if state.is_active(q))
+    if active < state.n or cols == 0:
         probs, bits = state.marginal(qubits)
         return sample_indices(probs, shots, rng), bits
     u = rng.random(shots)
-    bits = {q: state.n - 1 - a for a, q in enumerate(state.order)}
+    bits = {q: state.n for q in qubits}  # inactive: past the index width, reads 0
+    bits.update({q: state.n - 1 - a for a, q in enumerate(state.order)})
     draws = _two_level(state.row_masses(cols),
                        lambda drawn: state.row_probabilities(drawn, cols), cols, u)
     return draws, bits

@@ -9,6 +9,13 @@ pass; any other costs one transposing copy plus the product. Diagonal gates are 
 in-place multiply, permutation gates move only the amplitudes that change, and SWAP
 only relabels axes.
 
+Qubits that no gate has touched yet are still |0> and unentangled, so they are left out
+of the tensor until a gate needs them (a GHZ chain then costs about two passes over the
+final state, not one per gate). The amplitudes live in the prefix of a zero-filled
+buffer sized for every qubit, and a qubit joins as the new leading axis: its |0> half is
+the old state where it already is, its |1> half the zeros that follow, so growing moves
+nothing. ``np.zeros`` maps its pages lazily, so untouched qubits cost no memory traffic.
+
 Everything here is per run: instances are never shared between runs or threads.
 """
 
@@ -41,51 +48,81 @@ _CHUNK_AXES = 18
 
 
 class SVState:
-    """Amplitudes of ``n`` qubits in a contiguous buffer with a tracked axis order.
+    """Amplitudes of the active qubits in a contiguous buffer with a tracked axis order.
 
-    ``order[a]`` is the qubit held by tensor axis ``a`` (axis 0 most significant) and
-    ``pos[q]`` its inverse. The canonical (Qiskit) layout is ``order == [n-1, ..., 0]``.
+    ``n`` is the number of tensor axes (active qubits) and ``num_qubits`` the register's
+    size; inactive qubits are in |0>. ``order[a]`` is the qubit held by tensor axis ``a``
+    (axis 0 most significant) and ``pos[q]`` its inverse (-1 while q is inactive). The
+    canonical (Qiskit) layout is ``order == [n-1, ..., 0]`` with every qubit active.
     """
 
-    __slots__ = ("n", "data", "order", "pos", "_spare")
+    __slots__ = ("n", "num_qubits", "data", "order", "pos", "_base", "_spare")
 
-    def __init__(self, data: np.ndarray, n: int, order: Sequence[int] | None = None):
-        self.n = n
-        self.data = data
+    def __init__(self, data: np.ndarray, n: int, order: Sequence[int] | None = None,
+                 base: np.ndarray | None = None):
+        """``data`` holds ``n`` active qubits (all of them unless ``order`` names fewer
+        than ``n``; then ``base`` is the zero-padded buffer whose prefix ``data`` is)."""
+        self.num_qubits = n
         self.order = list(order) if order is not None else list(range(n - 1, -1, -1))
-        self.pos = [0] * n
+        self.n = len(self.order)
+        self.data = data
+        self._base = data if base is None else base
+        self.pos = [-1] * n
         for a, q in enumerate(self.order):
             self.pos[q] = a
         self._spare: np.ndarray | None = None
 
     @classmethod
     def zero(cls, n: int) -> SVState:
-        data = np.zeros(1 << n, dtype=complex)
-        data[0] = 1
-        return cls(data, n)
+        """|0...0> with no qubit active yet (nothing but one amplitude is touched)."""
+        base = np.zeros(1 << n, dtype=complex)
+        base[0] = 1
+        return cls(base[:1], n, order=[], base=base)
 
     def copy(self) -> SVState:
-        return SVState(self.data.copy(), self.n, self.order)
+        if self.n == self.num_qubits:
+            return SVState(self.data.copy(), self.n, self.order)
+        base = np.zeros(self._base.shape, dtype=complex)  # calloc: pages mapped lazily
+        base[:self.data.size] = self.data
+        return SVState(base[:self.data.size], self.num_qubits, self.order, base)
 
     @property
     def nbytes(self) -> int:
-        return self.data.nbytes
+        """Bytes of the state once every qubit is active (what a copy may grow to)."""
+        return self._base.nbytes
 
     def tensor(self) -> np.ndarray:
         return self.data.reshape((2,) * self.n)
 
     def _spare_buffer(self) -> np.ndarray:
+        # Zero-filled like the main buffer, so that after the two swap roles both are
+        # still zero past the active prefix (what growing relies on).
         if self._spare is None:
-            self._spare = np.empty_like(self.data)
-        return self._spare
+            self._spare = np.zeros(self._base.shape, dtype=complex)
+        return self._spare[:self.data.size]
 
     def _swap_buffers(self) -> None:
-        self.data, self._spare = self._spare, self.data
+        size = self.data.size
+        self._base, self._spare = self._spare, self._base
+        self.data = self._base[:size]
 
     def _set_order(self, order: list[int]) -> None:
         self.order = order
         for a, q in enumerate(order):
             self.pos[q] = a
+
+    def activate(self, qubits: Sequence[int]) -> None:
+        """Bring inactive ``qubits`` (in |0>) into the tensor as new leading axes."""
+        new = [q for q in qubits if self.pos[q] < 0]
+        if not new:
+            return
+        size = self.data.size << len(new)
+        self.data = self._base[:size]  # zero past the old prefix: the new |1> halves
+        self._set_order(new[::-1] + self.order)
+        self.n = len(self.order)
+
+    def is_active(self, qubit: int) -> bool:
+        return self.pos[qubit] >= 0
 
     # -- gates -------------------------------------------------------------------------
     def apply_matrix(self, qubits: Sequence[int], matrix: np.ndarray,
@@ -95,6 +132,10 @@ class SVState:
         ``after`` (optional) names the qubits of the next dense gate: if this gate needs a
         transpose anyway, those qubits are moved to the back at no extra cost, so the
         next gate needs none."""
+        if self.n < self.num_qubits:
+            self.activate(qubits)
+            if after and any(self.pos[q] < 0 for q in after):
+                after = None
         n, k = self.n, len(qubits)
         axes = [self.pos[q] for q in qubits]
         lo, hi = min(axes), max(axes)
@@ -148,6 +189,8 @@ class SVState:
                          matrix: np.ndarray) -> None:
         """Apply ``matrix`` to ``targets`` where every control qubit is 1: only
         ``2**-len(controls)`` of the amplitudes are read and written."""
+        if self.n < self.num_qubits:
+            self.activate([*controls, *targets])
         n = self.n
         control_axes = {self.pos[q] for q in controls}
         idx: list = [slice(None)] * n
@@ -159,6 +202,8 @@ class SVState:
 
     def apply_diagonal(self, qubits: Sequence[int], diagonal: np.ndarray) -> None:
         """Multiply in place by ``diag(diagonal)`` on ``qubits``."""
+        if self.n < self.num_qubits:
+            self.activate(qubits)
         n = self.n
         if not qubits:
             self.data *= diagonal[0]
@@ -184,6 +229,8 @@ class SVState:
 
     def apply_permutation(self, qubits: Sequence[int], perm: np.ndarray) -> None:
         """Apply a permutation gate (basis ``j`` -> ``perm[j]``) by moving amplitudes."""
+        if self.n < self.num_qubits:
+            self.activate(qubits)
         n = self.n
         axes = [self.pos[q] for q in qubits]
         # The trailing axes after the last target move together: viewed as one opaque
@@ -199,9 +246,13 @@ class SVState:
             self._swap_buffers()
 
     def swap(self, a: int, b: int) -> None:
-        """SWAP qubits ``a`` and ``b``: only the labels move."""
+        """SWAP qubits ``a`` and ``b``: only the labels move (an inactive qubit's |0>
+        moves with its label too)."""
         pa, pb = self.pos[a], self.pos[b]
-        self.order[pa], self.order[pb] = b, a
+        if pa >= 0:
+            self.order[pa] = b
+        if pb >= 0:
+            self.order[pb] = a
         self.pos[a], self.pos[b] = pb, pa
 
     # -- measurement -------------------------------------------------------------------
@@ -213,11 +264,15 @@ class SVState:
 
     def probability_one(self, qubit: int) -> float:
         a = self.pos[qubit]
+        if a < 0:
+            return 0.0
         f = self.data.view(np.float64).reshape(1 << a, 2, -1)[:, 1, :]
         return float(np.einsum("ij,ij->", f, f))
 
     def collapse(self, qubit: int, outcome: int, probability: float) -> None:
         """Project ``qubit`` on ``outcome`` (probability given) and renormalise."""
+        if self.pos[qubit] < 0:
+            return  # inactive: already |0>, the only possible outcome
         zero, one = self._split(qubit)
         keep, drop = (one, zero) if outcome else (zero, one)
         drop[...] = 0
@@ -225,6 +280,8 @@ class SVState:
 
     def reset_to_zero(self, qubit: int, outcome: int, probability: float) -> None:
         """After a reset measured ``outcome``: leave ``qubit`` in |0>, renormalised."""
+        if self.pos[qubit] < 0:
+            return
         zero, one = self._split(qubit)
         scale = 1 / np.sqrt(probability)
         if outcome:
@@ -235,6 +292,7 @@ class SVState:
 
     def prepare(self, qubits: Sequence[int], amplitudes: np.ndarray) -> None:
         """Set ``qubits``, all in |0> now, to ``amplitudes`` (``qubits[0]`` the LSB)."""
+        self.activate(qubits)
         axes = [self.pos[q] for q in qubits]
         t = self.tensor()
         idx0 = [slice(None)] * self.n
@@ -250,15 +308,17 @@ class SVState:
     def marginal(self, qubits: set[int] | Sequence[int]) -> tuple[np.ndarray, dict[int, int]]:
         """Marginal distribution of ``qubits`` in the current axis order, without
         transposing: returns (probs, bit) where bit j of an index of ``probs`` is the
-        outcome of qubit q for ``bit[q] == j``.
+        outcome of qubit q for ``bit[q] == j``. An inactive qubit always reads 0: its
+        bit is ``len(probs).bit_length() - 1``, one past the index's width.
 
         Computed a chunk of ``2**_CHUNK_AXES`` amplitudes at a time, so a big state needs
         no state-sized temporary (its first-touch page faults cost more than the maths);
         only the result (``2**len(qubits)`` floats) is allocated."""
         n = self.n
-        axes = sorted(self.pos[q] for q in qubits)
+        axes = sorted(self.pos[q] for q in qubits if self.pos[q] >= 0)
         m = len(axes)
-        bits = {self.order[a]: m - 1 - i for i, a in enumerate(axes)}
+        bits = {q: m for q in qubits if self.pos[q] < 0}
+        bits.update({self.order[a]: m - 1 - i for i, a in enumerate(axes)})
         if n <= _CHUNK_AXES:
             probs = np.abs(self.data) ** 2
             if m < n:
@@ -307,11 +367,16 @@ class SVState:
 
     def to_array(self) -> np.ndarray:
         """The amplitudes in Qiskit order (qubit q = bit q of the index), as a new array."""
-        canonical = list(range(self.n - 1, -1, -1))
+        canonical = list(range(self.num_qubits - 1, -1, -1))
         if self.order == canonical:
             return self.data.copy()
-        src = self.tensor().transpose([self.pos[q] for q in canonical])
-        return np.ascontiguousarray(src).reshape(-1)
+        active = [q for q in canonical if self.pos[q] >= 0]
+        src = self.tensor().transpose([self.pos[q] for q in active])
+        if len(active) == self.num_qubits:
+            return np.ascontiguousarray(src).reshape(-1)
+        out = np.zeros((2,) * self.num_qubits, dtype=complex)
+        out[tuple(slice(None) if self.pos[q] >= 0 else 0 for q in canonical)] = src
+        return out.reshape(-1)
 
 
 def _widen(matrix: np.ndarray, axes: list[int], block: list[int]) -> np.ndarray:
