@@ -45,6 +45,11 @@ _MAX_WIDE_DIAGONAL = 18  # ...unless the widened diagonal would exceed 2**18 ent
 _RUN_AXES = 12
 # Measurement probabilities are computed this many amplitudes (2**k) at a time.
 _CHUNK_AXES = 18
+# Trailing products run in real arithmetic from this many axes, on stacks of 2**12
+# amplitudes, for blocks of up to 4 axes (wider blocks: zgemm is as fast).
+_REAL_PRODUCT_AXES = 13
+_STACK_AXES = 12
+_REAL_PRODUCT_MAX = 4
 
 
 class SVState:
@@ -167,22 +172,24 @@ class SVState:
 
     def _matmul_trailing(self, matrix: np.ndarray, axes: list[int]) -> None:
         """One product on the block of trailing axes holding the targets (local qubit j
-        of the block is axis n-1-j; the matrix is widened with identities)."""
+        of the block is axis n-1-j; the matrix is widened with identities).
+
+        On a big state the product is done in real arithmetic: each run of ``2**t``
+        amplitudes, read as ``2**(t+1)`` interleaved floats, times a real matrix of twice
+        the size (:func:`_real_form`). OpenBLAS's dgemm on ``2**_STACK_AXES`` amplitudes
+        at a time (one stacked call, operands in cache) runs about twice as fast as its
+        zgemm on the whole state: 0.9 ms instead of 2.1 ms for a 2-qubit gate on 20
+        qubits, close to the cost of copying the state."""
         n = self.n
         t = n - min(axes)
         m = _widen(matrix, axes, [n - 1 - j for j in range(t)])
-        if self._spare is None and n > _CHUNK_AXES >= t:
-            # No spare buffer yet: work in place a chunk at a time through a small one,
-            # rather than first-touch a state-sized buffer (page faults cost a pass).
-            rows = self.data.reshape(-1, 1 << _CHUNK_AXES)
-            tmp = np.empty((1 << (_CHUNK_AXES - t), 1 << t), dtype=self.data.dtype)
-            for chunk in rows:
-                block = chunk.reshape(-1, 1 << t)
-                np.matmul(block, m.T, out=tmp)
-                block[...] = tmp
-            return
-        np.matmul(self.data.reshape(-1, 1 << t), m.T,
-                  out=self._spare_buffer().reshape(-1, 1 << t))
+        if n < _REAL_PRODUCT_AXES or t > _REAL_PRODUCT_MAX:
+            np.matmul(self.data.reshape(-1, 1 << t), m.T,
+                      out=self._spare_buffer().reshape(-1, 1 << t))
+        else:
+            shape = (-1, 1 << (_STACK_AXES - t), 2 << t)
+            np.matmul(self.data.view(np.float64).reshape(shape), _real_form(m),
+                      out=self._spare_buffer().view(np.float64).reshape(shape))
         self._swap_buffers()
 
     def apply_controlled(self, targets: Sequence[int], controls: Sequence[int],
@@ -377,6 +384,19 @@ class SVState:
         out = np.zeros((2,) * self.num_qubits, dtype=complex)
         out[tuple(slice(None) if self.pos[q] >= 0 else 0 for q in canonical)] = src
         return out.reshape(-1)
+
+
+def _real_form(m: np.ndarray) -> np.ndarray:
+    """The real matrix R with ``rows @ R`` = ``z @ m.T`` when each row of ``rows`` holds
+    the amplitudes of a row ``z`` of ``2**t`` as interleaved (re, im) floats:
+    out_re = A re - B im and out_im = B re + A im, for m = A + iB."""
+    d = m.shape[0]
+    mt = m.T
+    r = np.empty((d, 2, d, 2))
+    r[:, 0, :, 0] = r[:, 1, :, 1] = mt.real
+    r[:, 0, :, 1] = mt.imag
+    r[:, 1, :, 0] = -mt.imag
+    return r.reshape(2 * d, 2 * d)
 
 
 def _widen(matrix: np.ndarray, axes: list[int], block: list[int]) -> np.ndarray:
