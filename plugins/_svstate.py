@@ -50,6 +50,10 @@ _CHUNK_AXES = 18
 _REAL_PRODUCT_AXES = 13
 _STACK_AXES = 12
 _REAL_PRODUCT_MAX = 4
+# Dense gates on this many qubits or more that need a transpose are moved to the back
+# (for the real product) rather than the front (zgemm): 3 qubits, 4.8 ms instead of 6 ms
+# at 20 qubits; for 1-2 qubits the two cost the same.
+_BACK_MIN = 3
 
 
 class SVState:
@@ -135,8 +139,9 @@ class SVState:
         """Apply a dense ``2**k`` matrix (``qubits[0]`` its least significant bit).
 
         ``after`` (optional) names the qubits of the next dense gate: if this gate needs a
-        transpose anyway, those qubits are moved to the back at no extra cost, so the
-        next gate needs none."""
+        transpose anyway, those qubits are parked at the other end at no extra cost (the
+        back when the targets go to the front, and vice versa), so the next gate needs
+        none."""
         if self.n < self.num_qubits:
             self.activate(qubits)
             if after and any(self.pos[q] < 0 for q in after):
@@ -148,12 +153,29 @@ class SVState:
         t, f = n - lo, hi + 1
         if t <= width and (t <= f or f > width):
             self._matmul_trailing(matrix, axes)
-        elif f <= width:
+        elif f <= _BLOCK_AXES:
             # Leading block: local qubit j is axis f-1-j.
             m = _widen(matrix, axes, [f - 1 - j for j in range(f)])
             np.matmul(m, self.data.reshape(1 << f, -1),
                       out=self._spare_buffer().reshape(1 << f, -1))
             self._swap_buffers()
+        elif n >= _REAL_PRODUCT_AXES and _BACK_MIN <= k <= _REAL_PRODUCT_MAX:
+            # Wide gates: move the targets to the back (the transpose costs more, its
+            # inner runs are short) for the real-arithmetic trailing product, which
+            # costs less than half of zgemm's on the leading axes. The next gate's
+            # qubits, if any, go to the front.
+            taken = set(axes)
+            front: list[int] = []
+            if after and len(after) <= _BLOCK_AXES and taken.isdisjoint(
+                    self.pos[q] for q in after):
+                front = [self.pos[q] for q in after]
+                taken.update(front)
+            new_axes = front + [a for a in range(n) if a not in taken] + axes[::-1]
+            src = self.tensor().transpose(new_axes)
+            np.copyto(self._spare_buffer().reshape(src.shape), src)
+            self._swap_buffers()
+            self._set_order([self.order[a] for a in new_axes])
+            self._matmul_trailing(matrix, [n - 1 - j for j in range(k)])
         else:
             # Move the targets to the front (qubits[k-1] first), then one product.
             front = axes[::-1]
