@@ -49,3 +49,17 @@ def measure(q: int, slot: int, **extra: Any) -> dict:
 def within(count: int, shots: int, p: float, sigmas: float = 5.0) -> bool:
     """Binomial count within `sigmas` standard deviations (false alarm < 6e-7 at 5)."""
     return abs(count / shots - p) <= sigmas * math.sqrt(p * (1 - p) / shots) + 1e-12
+
+
+def assert_distribution(counts: dict, expected: dict, shots: int, p_min: float = 1e-3) -> None:
+    """Chi-square goodness of fit of counts to {key: probability} (a p-value under
+    ``p_min`` fails); a key of probability 0 must not occur at all."""
+    from scipy import stats
+
+    assert set(counts) <= {k for k, p in expected.items() if p > 0}, counts
+    keys = [k for k, p in expected.items() if p > 0]
+    observed = [counts.get(k, 0) for k in keys]
+    assert sum(observed) == shots
+    if len(keys) > 1:
+        exp = [expected[k] * shots for k in keys]
+        assert stats.chisquare(observed, exp).pvalue > p_min, (observed, exp)

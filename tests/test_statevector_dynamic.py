@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from engine_helpers import assert_distribution
 from scipy import stats
 from test_statevector import run, statevector
 
@@ -25,17 +26,6 @@ def measure(q, slot, register=None):
     if register is not None:
         d["register"] = [register]
     return d
-
-
-def assert_distribution(counts, expected, shots):
-    """Chi-square goodness of fit of hex-keyed counts to {hex: probability}."""
-    assert set(counts) <= {k for k, p in expected.items() if p > 0}, counts
-    keys = [k for k, p in expected.items() if p > 0]
-    observed = [counts.get(k, 0) for k in keys]
-    assert sum(observed) == shots
-    if len(keys) > 1:
-        exp = [expected[k] * shots for k in keys]
-        assert stats.chisquare(observed, exp).pvalue > P_MIN, (observed, exp)
 
 
 # -- final measurements ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 import pytest
+from engine_helpers import assert_distribution
 from scipy import stats
 
 import qfoundry
@@ -48,17 +49,6 @@ def statevector(circ, **options):
 
 def counts(circ, shots, seed, **options):
     return QASM.run(circ, shots=shots, seed_simulator=seed, **options).result()
-
-
-def assert_distribution(got, expected, shots):
-    """Chi-square goodness of fit of counts to {key: probability}; impossible keys fail."""
-    assert set(got) <= {k for k, p in expected.items() if p > 0}, got
-    keys = [k for k, p in expected.items() if p > 0]
-    observed = [got.get(k, 0) for k in keys]
-    assert sum(observed) == shots
-    if len(keys) > 1:
-        exp = [expected[k] * shots for k in keys]
-        assert stats.chisquare(observed, exp).pvalue > P_MIN, (observed, exp)
 
 
 def build(gates, n, phase=0.0):

@@ -196,6 +196,41 @@ def test_estimated_error_counts_swaps_as_three_cx():
     assert estimated_error(ops, target) == pytest.approx(3 * 0.07 + 0.05 + 0.01 + 0.3)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_trial_error_is_the_estimated_error_of_the_routed_circuit(seed):
+    # The pipeline ranks routing trials on RoutingTrial.error, computed from SABRE's
+    # events without building the instructions: it must be the routed circuit's error.
+    rng = random.Random(seed)
+    target = Target(27, BASIS, PARIS.edges, tuple(rng.uniform(0.01, 0.1) for _ in range(27)),
+                    tuple(rng.uniform(1e-4, 1e-3) for _ in range(27)),
+                    {e: rng.uniform(0.005, 0.05) for e in PARIS.edges}, name="paris")
+    ops = random_cx_circuit(8, 40, seed) + [Instruction("measure", (q,), (), (q,))
+                                            for q in range(8)]
+    layout = list(range(27))
+    rng.shuffle(layout)
+    problem = RoutingProblem(ops)
+    trial = problem.trial(target, layout, seed=seed)
+    routed = problem.build(trial)
+    assert trial.n_swaps == len(routed.swaps) > 0
+    assert trial.error == pytest.approx(estimated_error(routed.ops, target), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_scoring_closer_moves_first_picks_what_scoring_every_swap_picks(seed, monkeypatch):
+    # sabre._best_swap scores only the SWAPs that bring a front gate closer unless none
+    # beats the bound on all others; without the bound (margin inf) it scores every
+    # candidate. The routed circuits, tie-breaks included, must be the same.
+    from qfoundry.transpiler import sabre
+
+    ops = [op for op in random_cx_circuit(12, 80, seed) if op.name == "cx"]
+    layout = list(range(27))
+    random.Random(seed).shuffle(layout)
+    fast = route(ops, PARIS, layout, seed=seed)
+    monkeypatch.setattr(sabre, "_MARGIN", float("inf"))
+    full = route(ops, PARIS, layout, seed=seed)
+    assert fast.swaps == full.swaps and fast.ops == full.ops
+
+
 def test_user_layout_is_checked_and_completed():
     target = line(4)
     assert user_layout([2, 0], 2, target) == [2, 0, 1, 3]

@@ -6,8 +6,9 @@
     >>> mapped.metadata["initial_layout"], mapped.metadata["final_layout"]
 
 The passes live in one module each: :mod:`.decompose` (exact Euler and KAK synthesis),
-:mod:`.rules` and :mod:`.basis` (translation), :mod:`.layout`, :mod:`.routing` (SABRE),
-:mod:`.optimize` (level-1 peephole passes), :mod:`.pipeline` (their order). The entry
+:mod:`.rules` and :mod:`.basis` (translation), :mod:`.layout`, :mod:`.sabre` (the SABRE
+search) and :mod:`.routing` (routing trials on it), :mod:`.optimize` (level-1 peephole
+passes), :mod:`.pipeline` (their order). The entry
 point :func:`transpile` asks the ``transpile_experiment`` plugin hook first, so a plugin
 can replace the built-in pipeline (see docs/transpiler.md).
 """

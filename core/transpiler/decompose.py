@@ -25,7 +25,7 @@ from ..plugins._gates import gate_matrix
 
 __all__ = [
     "ONE_QUBIT_BASES", "euler_zyz", "synth_1q", "one_qubit_basis", "Kak", "kak",
-    "num_cx", "synth_2q", "is_identity_up_to_phase",
+    "num_cx", "synth_2q", "is_identity_up_to_phase", "kron2",
 ]
 
 #: Tolerance below which an angle is treated as zero (a dropped rotation changes the
@@ -34,7 +34,14 @@ ATOL = 1e-10
 
 # Gate matrices come from the project's gate table (one home for every matrix).
 _I2 = np.eye(2, dtype=complex)
+_I4 = np.eye(4, dtype=complex)
 _X, _Y, _Z, _H, _S, _SX, _CX = (gate_matrix(g) for g in ("x", "y", "z", "h", "s", "sx", "cx"))
+
+
+def kron2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.kron`` of two 2x2 matrices, exactly, without its generic-shape overhead (the
+    two-qubit synthesis builds thousands of these per circuit)."""
+    return (a[:, None, :, None] * b[None, :, None, :]).reshape(4, 4)
 
 
 def _rz(t: float) -> np.ndarray:
@@ -59,6 +66,11 @@ def _zero(angle: float) -> bool:
     return abs(_wrap(angle)) < ATOL
 
 
+def _allclose(a: np.ndarray, b: np.ndarray, atol: float) -> bool:
+    """``np.allclose(a, b, atol=atol)`` for finite arrays, minus its generic overhead."""
+    return bool((np.abs(a - b) <= atol + 1e-5 * np.abs(b)).all())
+
+
 def is_identity_up_to_phase(m: np.ndarray, atol: float = 1e-9) -> bool:
     """True when ``m`` is a multiple of the identity (a gate that does nothing)."""
     d = m.shape[0]
@@ -70,20 +82,24 @@ def is_identity_up_to_phase(m: np.ndarray, atol: float = 1e-9) -> bool:
 # One qubit
 # ---------------------------------------------------------------------------------------
 
-def euler_zyz(u: np.ndarray) -> tuple[float, float, float, float]:
+def euler_zyz(u: np.ndarray | tuple[complex, complex, complex, complex]
+              ) -> tuple[float, float, float, float]:
     """Angles ``(theta, phi, lam, phase)`` with ``u = e^{i phase} Rz(phi) Ry(theta) Rz(lam)``.
 
     ``theta`` is in ``[0, pi]``. Equivalently ``u = e^{i(phase - (phi+lam)/2)} U3(theta, phi,
-    lam)``.
+    lam)``. ``u`` is a 2x2 matrix or its entries ``(u00, u01, u10, u11)`` as Python complex
+    numbers (the single-qubit optimiser multiplies those: cheaper than numpy at 2x2).
     """
-    u = np.asarray(u, dtype=complex)
-    det = u[0, 0] * u[1, 1] - u[0, 1] * u[1, 0]
+    if not isinstance(u, tuple):
+        u = tuple(np.asarray(u, dtype=complex).ravel().tolist())
+    u00, u01, u10, u11 = u
+    det = u00 * u11 - u01 * u10
     coeff = 1 / cmath.sqrt(det)
     phase = -cmath.phase(coeff)
-    su = coeff * u
-    theta = 2 * math.atan2(abs(su[1, 0]), abs(su[0, 0]))
-    ang1 = cmath.phase(su[1, 1])
-    ang2 = cmath.phase(su[1, 0])
+    s10 = coeff * u10
+    theta = 2 * math.atan2(abs(s10), abs(coeff * u00))
+    ang1 = cmath.phase(coeff * u11)
+    ang2 = cmath.phase(s10)
     return theta, ang1 + ang2, ang1 - ang2, phase
 
 
@@ -108,8 +124,8 @@ def one_qubit_basis(basis_gates: frozenset[str] | set[str]) -> str:
         "one of: " + "; ".join("+".join(sorted(v)) for v in ONE_QUBIT_BASES.values()))
 
 
-def synth_1q(u: np.ndarray, basis: str = "ZSX", *, use_x: bool = True
-             ) -> list[tuple[str, tuple[float, ...]]]:
+def synth_1q(u: np.ndarray | tuple[complex, complex, complex, complex], basis: str = "ZSX",
+             *, use_x: bool = True) -> list[tuple[str, tuple[float, ...]]]:
     """Gates ``[(name, params), ...]`` in time order implementing ``u`` up to global phase.
 
     ``ZSX``/``PSX`` give at most ``rz sx rz sx rz`` (one sx when theta = pi/2, none when the
@@ -196,8 +212,8 @@ class Kak:
     phase: float
 
     def matrix(self) -> np.ndarray:
-        k1 = np.kron(self.k1q1, self.k1q0)
-        k2 = np.kron(self.k2q1, self.k2q0)
+        k1 = kron2(self.k1q1, self.k1q0)
+        k2 = kron2(self.k2q1, self.k2q0)
         return cmath.exp(1j * self.phase) * k1 @ _canonical(self.a, self.b, self.c) @ k2
 
 
@@ -224,7 +240,7 @@ def _diagonalize_symmetric_unitary(m2: np.ndarray) -> tuple[np.ndarray, np.ndarr
         x, y = rng.normal(size=2)
         _, p = np.linalg.eigh(x * m2.real + y * m2.imag)
         d = np.diag(p.T @ m2 @ p)
-        if np.allclose(p @ np.diag(d) @ p.T, m2, atol=1e-12):
+        if _allclose(p @ np.diag(d) @ p.T, m2, 1e-12):
             if np.linalg.det(p) < 0:
                 p[:, -1] = -p[:, -1]
             return p, d
@@ -235,7 +251,7 @@ def _diagonalize_symmetric_unitary(m2: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def kak(u: np.ndarray) -> Kak:
     """The KAK (Weyl) decomposition of a 4x4 unitary, with canonical chamber coordinates."""
     u = np.asarray(u, dtype=complex)
-    if u.shape != (4, 4) or not np.allclose(u.conj().T @ u, np.eye(4), atol=1e-8):
+    if u.shape != (4, 4) or not _allclose(u.conj().T @ u, _I4, 1e-8):
         raise TranspilerError(f"expected a 4x4 unitary matrix, got shape {u.shape}"
                               + ("" if u.shape != (4, 4) else " that is not unitary"))
     det = np.linalg.det(u)
@@ -336,8 +352,8 @@ def _sx_efficient_template(a: float, b: float, c: float) -> list | None:
     coordinates do not match (a numerical edge of the chamber): the caller falls back."""
     inner = [(1, _rz(2 * a)), (0, _rz(2 * b + math.pi / 2) @ _SX), ("cx",), (1, _rz(2 * c)),
              (0, _SX)]
-    t = _CX @ np.kron(_rz(2 * c), _SX) @ _CX @ np.kron(_rz(2 * a), _rz(2 * b + math.pi / 2)
-                                                      @ _SX) @ _CX
+    t = _CX @ kron2(_rz(2 * c), _SX) @ _CX @ kron2(_rz(2 * a), _rz(2 * b + math.pi / 2)
+                                                  @ _SX) @ _CX
     kt = kak(t)
     if max(abs(kt.a - a), abs(kt.b - b), abs(kt.c - c)) > 1e-10:
         return None
@@ -367,7 +383,7 @@ def _ops_matrix(ops: list[tuple]) -> np.ndarray:
         if name == "cx":
             u = _CX @ u
         else:
-            u = (np.kron(_I2, params[0]) if qs == (0,) else np.kron(params[0], _I2)) @ u
+            u = (kron2(_I2, params[0]) if qs == (0,) else kron2(params[0], _I2)) @ u
     return u
 
 
@@ -394,4 +410,4 @@ def _equal_up_to_phase(a: np.ndarray, b: np.ndarray, atol: float = 1e-9) -> bool
     overlap = np.vdot(a, b)
     if abs(overlap) < 1e-12:
         return False
-    return bool(np.allclose(a * (overlap / abs(overlap)), b, atol=atol))
+    return _allclose(a * (overlap / abs(overlap)), b, atol)

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..circuit import Instruction
 from ..errors import TranspilerError
-from .routing import Dag, sabre_pass
+from .sabre import Dag, sabre_pass
 from .target import Target
 
 __all__ = ["trivial_layout", "user_layout", "perfect_layouts", "sabre_layouts",

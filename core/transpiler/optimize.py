@@ -16,14 +16,15 @@ bring two single-qubit runs together and merging runs can make two CX adjacent.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import numpy as np
 
 from ..circuit import Instruction
-from ..plugins._gates import gate_matrix
+from ..plugins._gates import GATES, gate_matrix
 from .basis import NON_GATES, op_matrix, synth_1q_ops, translate_2q
-from .decompose import kak, num_cx
+from .decompose import kak, kron2, num_cx
 from .target import Target
 
 __all__ = ["consolidate_1q", "consolidate_2q", "cancel_inverse_pairs", "optimize",
@@ -38,11 +39,35 @@ def _is_1q_gate(op: Instruction) -> bool:
     return len(op.qubits) == 1 and op.name not in NON_GATES
 
 
-def _run_matrix(run: list[Instruction]) -> np.ndarray:
-    u = np.eye(2, dtype=complex)
-    for op in run:
-        u = op_matrix(op) @ u
-    return u
+Entries = tuple[complex, complex, complex, complex]  # a 2x2 matrix, row-major
+
+
+@functools.lru_cache(maxsize=4096)
+def _gate_entries(name: str, params: tuple) -> Entries:
+    return tuple(gate_matrix(name, params, 1).ravel().tolist())  # type: ignore[return-value]
+
+
+def _entries(op: Instruction) -> Entries:
+    if op.name in GATES and op.name != "unitary":
+        try:
+            return _gate_entries(op.name, op.params)
+        except TypeError:  # unhashable parameters
+            pass
+    return tuple(op_matrix(op).ravel().tolist())  # type: ignore[return-value]
+
+
+def _run_matrix(run: list[Instruction]) -> Entries:
+    """The product of a run of single-qubit gates, in Python complex arithmetic (numpy's
+    per-call overhead dominates at 2x2, and runs are short)."""
+    a, b, c, d = _entries(run[0])
+    for op in run[1:]:
+        e, f, g, h = _entries(op)
+        a, b, c, d = e * a + f * c, e * b + f * d, g * a + h * c, g * b + h * d
+    return a, b, c, d
+
+
+# Single basis gates that are never an identity: a run of one is kept as written.
+_NEVER_IDENTITY = frozenset({"sx", "x", "sxdg", "y", "z", "h", "s", "sdg", "t", "tdg"})
 
 
 def consolidate_1q(ops: Iterable[Instruction], target: Target) -> list[Instruction]:
@@ -54,6 +79,9 @@ def consolidate_1q(ops: Iterable[Instruction], target: Target) -> list[Instructi
     def flush(q: int) -> None:
         run = runs.pop(q, None)
         if not run:
+            return
+        if len(run) == 1 and run[0].name in basis and run[0].name in _NEVER_IDENTITY:
+            out.append(run[0])  # what the rewrite below would decide, without it
             return
         new = synth_1q_ops(run[0], _run_matrix(run), target)
         if len(new) >= len(run) and all(op.name in basis for op in run):
@@ -124,7 +152,7 @@ def _block_unitary(block: list[Instruction], a: int, b: int) -> np.ndarray:
     for op in block:
         m = op_matrix(op)
         if len(op.qubits) == 1:
-            m = np.kron(_I2, m) if op.qubits[0] == a else np.kron(m, _I2)
+            m = kron2(_I2, m) if op.qubits[0] == a else kron2(m, _I2)
         elif op.qubits != (a, b):
             m = _SWAP @ m @ _SWAP
         u = m @ u

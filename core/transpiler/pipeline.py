@@ -16,14 +16,13 @@ from ..errors import TranspilerError
 from .basis import translate_2q, unroll
 from .layout import (
     CircuitStats,
-    estimated_error,
     perfect_layouts,
     sabre_layouts,
     trivial_layout,
     user_layout,
 )
 from .optimize import cancel_inverse_pairs, optimize
-from .routing import RoutingProblem, RoutingResult, route
+from .routing import RoutingProblem, RoutingTrial
 from .target import DIRECTIVES, Target
 
 __all__ = ["Layout", "transpile_circuit", "is_native", "DEFAULT_SEED", "LAYOUT_METHODS"]
@@ -133,26 +132,29 @@ def transpile_circuit(circuit: Circuit, target: Any, *, seed: int | None = None,
     # "sabre" minimises SWAPs (error breaks ties); the noise-aware default minimises the
     # estimated error, in which every SWAP counts as three calibrated CX errors.
     by_swaps = layout_method == "sabre"
-    best: tuple[tuple[float, int], list[int], RoutingResult] | None = None
+    best: tuple[tuple[float, int], RoutingTrial] | None = None
     trials = 1 if t.edges is None else _SWAP_TRIALS[optimization_level]
     failure: TranspilerError | None = None
     for k, layout in enumerate(candidates):
         for j in range(trials):
             try:
-                routed = route(problem, t, layout, seed=seed + 1000 * k + j)
+                if j == 0:
+                    problem.check_connected(t, layout)
+                trial = problem.trial(t, layout, seed=seed + 1000 * k + j)
             except TranspilerError as exc:  # e.g. a layout across disconnected parts
                 failure = exc
                 break
-            err = round(estimated_error(routed.ops, t), 12)
-            score = (len(routed.swaps), err) if by_swaps else (err, len(routed.swaps))
+            err = round(trial.error, 12)
+            score = (trial.n_swaps, err) if by_swaps else (err, trial.n_swaps)
             if best is None or score < best[0]:
-                best = (score, layout, routed)
-            if not routed.swaps:  # nothing left to improve by another tie-break
+                best = (score, trial)
+            if not trial.n_swaps:  # nothing left to improve by another tie-break
                 break
     if best is None:
         assert failure is not None
         raise failure
-    _, layout, routed = best
+    routed = problem.build(best[1])
+    layout = best[1].layout
     physical = optimize(translate_2q(routed.ops, t), t, optimization_level)
     meta = {**circuit.metadata,
             **Layout(tuple(layout[:n_v]), tuple(routed.final_layout[:n_v])).to_dict()}
@@ -160,6 +162,9 @@ def transpile_circuit(circuit: Circuit, target: Any, *, seed: int | None = None,
                   global_phase=math.remainder(circuit.global_phase + phase, 2 * math.pi),
                   metadata=meta)
     for op in physical:
-        out.append(op.name, op.qubits, op.params, op.clbits, op.condition)
+        if op.label is None and all(type(p) is float for p in op.params):
+            out.data.append(op)  # as the checks below would rebuild it: skip them
+        else:
+            out.append(op.name, op.qubits, op.params, op.clbits, op.condition)
     return out
 

@@ -14,7 +14,7 @@ import math
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -23,11 +23,25 @@ from ..errors import TranspilerError
 from ..plugins._gates import gate_matrix
 from .decompose import kak, one_qubit_basis
 
-__all__ = ["Target", "DIRECTIVES", "ENTANGLER_PREFERENCE"]
+__all__ = ["Target", "SwapTables", "DIRECTIVES", "ENTANGLER_PREFERENCE"]
 
 #: Two-qubit gates locally equivalent to CX that a device may offer, best first.
 ENTANGLER_PREFERENCE = ("cx", "cz", "ecr", "cy")
 _SINGLE_QUBIT_ERROR_GATES = ("sx", "x", "u2", "u3", "u", "rx", "ry", "id")
+
+
+class SwapTables(NamedTuple):
+    """Per-device tables SABRE scores SWAP candidates with (see :attr:`Target.swap_tables`)."""
+
+    edges: tuple[tuple[int, int], ...]
+    gain_p: tuple[list[float], ...]
+    gain_q: tuple[list[float], ...]
+    around: tuple[tuple[tuple, ...], ...]
+    #: ``toward[a * n + b]``: the entries of ``around[a]`` whose SWAP moves ``a``'s
+    #: content one hop closer to ``b``.
+    toward: tuple[tuple[tuple, ...], ...]
+    #: ``distance`` with an extra ``inf`` column for the "no gate" index ``n_qubits``.
+    distance: tuple[list[float], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,34 +139,50 @@ class Target:
         return out
 
     @functools.cached_property
-    def swap_tables(self) -> tuple[tuple[tuple[int, int], ...],
-                                   tuple[tuple[int, ...], ...],
-                                   tuple[list[float], ...], tuple[list[float], ...]]:
+    def swap_tables(self) -> SwapTables:
         """SABRE's SWAP-scoring tables, so scoring a candidate is a few list lookups.
 
-        ``(edges, edge_ids_of, gain_p, gain_q)``: the undirected edges ``(p, q)``
-        (``p < q``) in sorted order; for each qubit the indices of its edges; and per
-        edge ``e``, ``gain_p[e][o]`` is how swapping ``e`` changes the distance of a gate
-        between ``p`` and ``o`` (``dist[q][o] - dist[p][o]``; 0 for ``o == q``, whose gate
-        keeps its distance), ``gain_q`` likewise for ``q``. Index ``n_qubits`` stands for
-        "no gate" and holds 0.
+        For each undirected edge ``e = (p, q)`` (``p < q``, sorted), ``gain_p[e][o]`` is
+        how swapping ``e`` changes the distance of a gate between ``p`` and ``o``
+        (``dist[q][o] - dist[p][o]``; 0 for ``o == q``, whose gate keeps its distance),
+        ``gain_q`` likewise for ``q``. Index ``n_qubits`` stands for "no gate" and holds 0.
+        ``around[p]`` lists ``(p, q, gain_p, gain_q, e)`` for the edges of qubit ``p`` in
+        edge order (the router walks these for the qubits of the front layer), and
+        ``toward`` those of them that bring a gate's qubit closer to its partner.
         """
         dist = self.distance
         n = self.n_qubits
         edges = tuple(sorted({e for es in self.edges_of for e in es}))
-        index = {e: k for k, e in enumerate(edges)}
-        ids_of = tuple(tuple(sorted(index[e] for e in es)) for es in self.edges_of)
         gain_p: list[list[float]] = []
         gain_q: list[list[float]] = []
         for p, q in edges:
             dp, dq = dist[p], dist[q]
-            gp = [dq[o] - dp[o] for o in range(n)] + [0]
-            gq = [dp[o] - dq[o] for o in range(n)] + [0]
-            gp[q] = 0
-            gq[p] = 0
+            # Floats throughout (distances are small integers, exact either way): the
+            # interpreter's float-only fast paths then apply to the scoring arithmetic.
+            gp = [float(dq[o] - dp[o]) for o in range(n)] + [0.0]
+            gq = [float(dp[o] - dq[o]) for o in range(n)] + [0.0]
+            gp[q] = 0.0
+            gq[p] = 0.0
             gain_p.append(gp)
             gain_q.append(gq)
-        return edges, ids_of, tuple(gain_p), tuple(gain_q)
+        around: list[list[tuple]] = [[] for _ in range(n)]
+        for e, (p, q) in enumerate(edges):
+            entry = (p, q, gain_p[e], gain_q[e], e)
+            around[p].append(entry)
+            around[q].append(entry)
+        # toward[a * n + b]: the entries of a's edges that bring a closer to b.
+        toward = tuple(tuple(entry for entry in around[a]
+                             if dist[entry[0] + entry[1] - a][b] < dist[a][b])
+                       for a in range(n) for b in range(n))
+        return SwapTables(edges, tuple(gain_p), tuple(gain_q),
+                          tuple(tuple(a) for a in around), toward,
+                          tuple([float(d) for d in row] + [math.inf] for row in dist))
+
+    @functools.cached_property
+    def edge_errors(self) -> list[list[float]]:
+        """``edge_error(a, b)`` for every pair, as nested lists (0 off the coupling map)."""
+        n = self.n_qubits
+        return [[self.edge_error(a, b) for b in range(n)] for a in range(n)]
 
     def is_native_pair(self, a: int, b: int) -> bool:
         """True when a two-qubit basis gate may act with first qubit ``a``, second ``b``."""
