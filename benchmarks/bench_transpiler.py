@@ -15,15 +15,22 @@ Needs the ``oracle`` extra (qiskit, qiskit-ibm-runtime).
 
 from __future__ import annotations
 
-import argparse
-import math
-import platform
-import statistics
-import sys
-import time
-import warnings
-from pathlib import Path
-from typing import Any
+import os
+
+# One thread each: Qiskit's Rust passes (SabreLayout's trials) use a rayon thread pool,
+# numpy's BLAS its own; qfoundry's transpiler is single-threaded Python.
+for _var in ("RAYON_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
