@@ -65,12 +65,14 @@ def test_random_circuits_match_qiskit_statevector(n, seed):
         np.testing.assert_allclose(out.data["statevector"], ref, atol=1e-10)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_random_circuit_unitaries_match_qiskit_operator(seed):
+@pytest.mark.parametrize(("n", "seed"), [(4, 0), (4, 1), (4, 2), (7, 3)])
+def test_random_circuit_unitaries_match_qiskit_operator(n, seed):
+    """7 qubits: the unitary is a 14-qubit state, big enough for the real-arithmetic
+    products and the moves of wide gates to the back."""
     rng = np.random.default_rng(seed)
-    gates = random_gate_list(rng, 4, 50)
-    ref = Operator(to_qiskit(gates, 4)).data
-    out = run(to_insts(gates), 4, method="unitary", fusion_threshold=1)
+    gates = random_gate_list(rng, n, 12 * n)
+    ref = Operator(to_qiskit(gates, n)).data
+    out = run(to_insts(gates), n, method="unitary", fusion_threshold=1)
     np.testing.assert_allclose(out.data["unitary"], ref, atol=1e-10)
 
 
