@@ -144,8 +144,8 @@ class SVState:
         none."""
         if self.n < self.num_qubits:
             self.activate(qubits)
-            if after and any(self.pos[q] < 0 for q in after):
-                after = None
+            if after:  # qubits still untouched need no parking
+                after = [q for q in after if self.pos[q] >= 0]
         n, k = self.n, len(qubits)
         axes = [self.pos[q] for q in qubits]
         lo, hi = min(axes), max(axes)
@@ -153,7 +153,7 @@ class SVState:
         t, f = n - lo, hi + 1
         if t <= width and (t <= f or f > width):
             self._matmul_trailing(matrix, axes)
-        elif f <= _BLOCK_AXES:
+        elif f <= _BLOCK_AXES or f == k:  # targets lead (exactly, or within 3 axes)
             # Leading block: local qubit j is axis f-1-j.
             m = _widen(matrix, axes, [f - 1 - j for j in range(f)])
             np.matmul(m, self.data.reshape(1 << f, -1),
@@ -206,12 +206,24 @@ class SVState:
         t = n - min(axes)
         m = _widen(matrix, axes, [n - 1 - j for j in range(t)])
         if n < _REAL_PRODUCT_AXES or t > _REAL_PRODUCT_MAX:
-            np.matmul(self.data.reshape(-1, 1 << t), m.T,
-                      out=self._spare_buffer().reshape(-1, 1 << t))
+            def product(src: np.ndarray, out: np.ndarray) -> None:
+                np.matmul(src.reshape(-1, 1 << t), m.T, out=out.reshape(-1, 1 << t))
         else:
+            real = _real_form(m)
             shape = (-1, 1 << (_STACK_AXES - t), 2 << t)
-            np.matmul(self.data.view(np.float64).reshape(shape), _real_form(m),
-                      out=self._spare_buffer().view(np.float64).reshape(shape))
+
+            def product(src: np.ndarray, out: np.ndarray) -> None:
+                np.matmul(src.view(np.float64).reshape(shape), real,
+                          out=out.view(np.float64).reshape(shape))
+        if self._spare is None and n > _CHUNK_AXES:
+            # No spare buffer yet: work in place a chunk at a time through a small one,
+            # rather than first-touch a state-sized buffer (page faults cost a pass).
+            tmp = np.empty(1 << _CHUNK_AXES, dtype=self.data.dtype)
+            for chunk in self.data.reshape(-1, 1 << _CHUNK_AXES):
+                product(chunk, tmp)
+                chunk[...] = tmp
+            return
+        product(self.data, self._spare_buffer())
         self._swap_buffers()
 
     def apply_controlled(self, targets: Sequence[int], controls: Sequence[int],
