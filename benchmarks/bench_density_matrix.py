@@ -29,7 +29,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PROPS = Path("/work/shared/data/ibm-snapshots/paris/props_paris.json")
+PROPS = ROOT / "devices" / "snapshots" / "paris" / "props_paris.json"  # shipped snapshot
 SHOTS = 4096
 
 

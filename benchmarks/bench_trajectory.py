@@ -40,7 +40,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PROPS = Path("/work/shared/data/ibm-snapshots/paris/props_paris.json")
+PROPS = ROOT / "devices" / "snapshots" / "paris" / "props_paris.json"  # shipped snapshot
 
 
 def paris_trajectory_backend():
@@ -106,11 +106,7 @@ def aer_simulator(device):
     from qiskit_aer.noise import NoiseModel as AerNoiseModel
     from qiskit_ibm_runtime.models import BackendProperties
 
-    path = PROPS
-    if not path.exists():
-        from qiskit_ibm_runtime.fake_provider.backends import paris as pkg
-        path = Path(pkg.__file__).parent / "props_paris.json"
-    props = BackendProperties.from_dict(json.loads(path.read_text()))
+    props = BackendProperties.from_dict(json.loads(PROPS.read_text()))
     return AerSimulator(method="statevector", max_parallel_threads=1,
                         max_parallel_experiments=1, max_parallel_shots=1,
                         noise_model=AerNoiseModel.from_backend_properties(props, dt=device.dt))

@@ -28,6 +28,7 @@ from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
 from ._fusion import GateOp, fuse
 from ._gates import GATES, NOOP_GATES
 from ._svprogram import _condition as parse_condition  # shared Qobj condition forms
+from ._svprogram import parse_bfunc
 from .noise import NoiseModel
 
 __all__ = ["Op", "Measure", "Bfunc", "Save", "Program", "compile_experiment", "active_qubits",
@@ -60,7 +61,7 @@ class Measure:
 @dataclass
 class Bfunc:
     mask: int
-    relation: str
+    test: Any  # the relation, applied to (register & mask) - val
     val: int
     reg: int
     mem: int | None
@@ -156,10 +157,7 @@ def compile_experiment(experiment: Any, nm: NoiseModel | None, dt: float | None,
                     fuser.flush()
                     prog.steps.append(m)
         elif name == "bfunc":
-            mem = getattr(inst, "memory", None)
-            mem = mem[0] if isinstance(mem, list) else mem
-            prog.steps.append(Bfunc(_int(inst.mask), inst.relation, _int(inst.val),
-                                    int(inst.register), None if mem is None else int(mem), cond))
+            prog.steps.append(Bfunc(*parse_bfunc(inst, where), cond))
         elif name == "save_density_matrix":
             key = getattr(inst, "label", None) or "density_matrix"
             _claim(saved, key, where)
@@ -201,10 +199,6 @@ def _n_slots(experiment: Any, insts: Sequence[Any]) -> int:
             return int(value)
     slots = [s for inst in insts if inst.name == "measure" for s in inst.memory]
     return max(slots) + 1 if slots else 0
-
-
-def _int(value: Any) -> int:
-    return int(value, 16) if isinstance(value, str) else int(value)
 
 
 def _terminal_measures(insts: Sequence[Any]) -> set[int]:

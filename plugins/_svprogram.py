@@ -27,7 +27,7 @@ from qfoundry.errors import EngineError, UnsupportedInstructionError
 from ._fusion import GateOp, cheap_forms, compose, fuse, relabel
 from ._gates import GATES, NOOP_GATES, permutation_of
 
-__all__ = ["Program", "Step", "compile_experiment", "NON_GATE_INSTRUCTIONS",
+__all__ = ["Program", "Step", "compile_experiment", "parse_bfunc", "NON_GATE_INSTRUCTIONS",
            "UNITARY_TOLERANCE", "NORM_TOLERANCE"]
 
 UNITARY_TOLERANCE = 1e-8  # max |U U^dagger - I| entry accepted for a `unitary` matrix
@@ -103,6 +103,26 @@ def _hex(text: Any, where: str) -> int:
         return int(text, 16) if isinstance(text, str) else int(text)
     except (TypeError, ValueError):
         raise EngineError(f"{where}: {text!r} is not a hex string such as '0x3'") from None
+
+
+def parse_bfunc(inst: Any, where: str) -> tuple[int, Any, int, int, int | None]:
+    """A ``bfunc`` as (mask, test, val, register bit, memory slot or None): the result
+    bit is ``test((register & mask) - val)``. ``memory`` may be a slot or a one-slot
+    list, as the Qobj model accepts both. Shared by every engine."""
+    relation = getattr(inst, "relation", None)
+    if relation not in _RELATIONS:
+        raise EngineError(f"{where}: relation {relation!r} is not one of {list(_RELATIONS)}")
+    register = getattr(inst, "register", None)
+    if not isinstance(register, (int, np.integer)) or register < 0:
+        raise EngineError(f"{where}: needs 'register', the bit that gets the result")
+    memory = getattr(inst, "memory", None)
+    if isinstance(memory, (list, tuple)):
+        if len(memory) != 1:
+            raise EngineError(f"{where}: 'memory' must name one slot, got {list(memory)}")
+        memory = memory[0]
+    return (_hex(getattr(inst, "mask", None), where), _RELATIONS[relation],
+            _hex(getattr(inst, "val", None), where), int(register),
+            None if memory is None else int(memory))
 
 
 def condition_holds(cond: tuple, memory: int, register: int) -> bool:
@@ -273,18 +293,7 @@ def parse_experiment(experiment: Any, num_qubits: int, num_clbits: int,
         elif iname == "reset":
             steps.append(Step("reset", qubits, None, None, cond))
         elif iname == "bfunc":
-            relation = getattr(inst, "relation", None)
-            if relation not in _RELATIONS:
-                raise EngineError(f"{where}: relation {relation!r} is not one of "
-                                  f"{list(_RELATIONS)}")
-            register = getattr(inst, "register", None)
-            if not isinstance(register, (int, np.integer)) or register < 0:
-                raise EngineError(f"{where}: needs 'register', the bit that gets the result")
-            memory = getattr(inst, "memory", None)
-            args = (_hex(getattr(inst, "mask", None), where), _RELATIONS[relation],
-                    _hex(getattr(inst, "val", None), where), int(register),
-                    None if memory is None else int(memory))
-            steps.append(Step("bfunc", (), None, args, cond))
+            steps.append(Step("bfunc", (), None, parse_bfunc(inst, where), cond))
         elif iname == "initialize":
             if not qubits:
                 raise EngineError(f"{where}: needs the qubits it initializes")

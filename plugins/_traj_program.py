@@ -29,13 +29,12 @@ from ._channels import QuantumChannel
 from ._dm_program import _delay, _n_slots, _terminal_measures, active_qubits
 from ._gates import GATES, NOOP_GATES
 from ._svprogram import (
-    _RELATIONS,
     _condition,
-    _hex,
     _initial_amplitudes,
     _params,
     _unitary_step,
     _where,
+    parse_bfunc,
 )
 from ._traj_noise import Item, embed, unravel
 from .noise import NoiseModel
@@ -195,16 +194,8 @@ def compile_program(experiment: Any, nm: NoiseModel | None, dt: float | None, *,
                 prog.steps.append(Measure(tuple(local.get(q) for q in qubits), slots, regs,
                                           readouts, cond))
         elif iname == "bfunc":
-            relation = getattr(inst, "relation", None)
-            if relation not in _RELATIONS:
-                raise EngineError(f"{where}: relation {relation!r} is not one of "
-                                  f"{list(_RELATIONS)}")
-            mem = getattr(inst, "memory", None)
-            mem = mem[0] if isinstance(mem, list) else mem
             flush()
-            prog.steps.append(Bfunc(_hex(getattr(inst, "mask", None), where), _RELATIONS[relation],
-                                    _hex(getattr(inst, "val", None), where), int(inst.register),
-                                    None if mem is None else int(mem), cond))
+            prog.steps.append(Bfunc(*parse_bfunc(inst, where), cond))
         elif iname == "reset":
             flush()
             prog.steps.append(Reset(tuple(local[q] for q in qubits), cond))

@@ -38,7 +38,6 @@ from qfoundry.options import Options
 from ._dm_program import Bfunc, Measure, Op, Program, Save, compile_experiment
 from ._gates import GATES
 from ._kernels import matmul_to_front
-from ._svprogram import _RELATIONS as RELATIONS  # shared bfunc semantics
 from ._svprogram import condition_holds
 from .noise import NoiseModel, noise_model_for
 
@@ -363,7 +362,7 @@ def _holds(cond: tuple | None, branch: _Branch) -> bool:
 
 
 def _bfunc(step: Bfunc, branch: _Branch) -> None:
-    result = int(RELATIONS[step.relation]((branch.register & step.mask) - step.val))
+    result = int(step.test((branch.register & step.mask) - step.val))
     branch.register = _set_bit(branch.register, step.reg, result)
     branch.memory = _set_bit(branch.memory, step.mem, result)
 

@@ -150,3 +150,11 @@ def coin(fresh_pm):
 def no_plugins(fresh_pm):
     """An empty plugin manager as the default: no built-in or installed plugin is loaded."""
     return fresh_pm()
+
+
+@pytest.fixture(scope="session")
+def paris():
+    """The IBM Paris device (immutable, so one load serves every test)."""
+    from engine_helpers import load_paris
+
+    return load_paris()

@@ -6,10 +6,27 @@ Shared by the density-matrix and trajectory tests, which run the same circuits.
 from __future__ import annotations
 
 import math
+import warnings
+from pathlib import Path
 from typing import Any
 
+from qfoundry.device import Device, load_device
 from qfoundry.engine import Engine, ExperimentOutput
 from qfoundry.qobj import QasmQobjExperiment
+
+REPO = Path(__file__).resolve().parents[1]
+PARIS_TOML = REPO / "devices" / "paris.toml"
+#: IBM Paris's calibration snapshot, shipped with the devices (the peers' noise models are
+#: built from it in the oracle tests and benchmarks).
+PARIS_PROPS = REPO / "devices" / "snapshots" / "paris" / "props_paris.json"
+
+
+def load_paris() -> Device:
+    """IBM Paris from devices/paris.toml. Loading the file by path warns that T2 > 2*T1 on
+    q12 and q13 (the noise model clips them, as Aer does), so the warning is silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_device(PARIS_TOML)
 
 
 def experiment(instructions: list[dict], n_qubits: int = 2, memory_slots: int | None = None,

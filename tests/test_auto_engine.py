@@ -5,34 +5,23 @@ from __future__ import annotations
 
 import importlib.metadata
 import math
-import warnings
-from pathlib import Path
 
 import pytest
 
 import qfoundry
 from qfoundry import Circuit
 from qfoundry.backend import DeviceBackend
-from qfoundry.device import DeviceSource, load_device
+from qfoundry.device import DeviceSource
 from qfoundry.plugins import auto, trajectory
 from qfoundry.plugins.auto import AutoEngine, choose_engine, density_matrix_cap
 from qfoundry.plugins.density_matrix import DensityMatrixEngine, max_active_qubits
 from qfoundry.plugins.noise import NoiseModel
 from qfoundry.plugins.trajectory import TrajectoryEngine
 
-PARIS_TOML = Path(__file__).resolve().parents[1] / "devices" / "paris.toml"
-
 
 @pytest.fixture(scope="module")
-def device():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # T2 > 2*T1 on q12, q13 (clipped by the noise model)
-        return load_device(PARIS_TOML)
-
-
-@pytest.fixture(scope="module")
-def backend(device):
-    return DeviceBackend(DeviceSource.from_device(device), AutoEngine())
+def backend(paris):
+    return DeviceBackend(DeviceSource.from_device(paris), AutoEngine())
 
 
 def chain(device, n: int, *, mid_circuit: bool = False) -> Circuit:
@@ -69,15 +58,15 @@ def picked(backend, circuit, **options):
     return meta["engine"], meta["engine_reason"], meta["method"]
 
 
-def test_shots_against_two_to_the_active_qubits_strictly(backend, device):
-    c = chain(device, 3)
+def test_shots_against_two_to_the_active_qubits_strictly(backend, paris):
+    c = chain(paris, 3)
     assert picked(backend, c, shots=8) == ("trajectory", "shots 8 <= 2^3 for 3 active qubits",
                                            "trajectory")
     engine, reason, method = picked(backend, c, shots=9)
     assert (engine, method) == ("density_matrix", "density_matrix") and "9 > 2^3" in reason
 
 
-def test_a_density_matrix_that_does_not_fit_now_means_trajectories(backend, device,
+def test_a_density_matrix_that_does_not_fit_now_means_trajectories(backend, paris,
                                                                    monkeypatch):
     # The cap follows the machine's memory; memory other programs hold right now is
     # checked last, so the density-matrix engine is never picked only to refuse (512 B
@@ -87,26 +76,26 @@ def test_a_density_matrix_that_does_not_fit_now_means_trajectories(backend, devi
     real = density_matrix._available_bytes
     monkeypatch.setattr(density_matrix, "_available_bytes",
                         lambda options: real(options) if options.get("max_memory_mb") else 512)
-    engine, reason, _ = picked(backend, chain(device, 3), shots=9)
+    engine, reason, _ = picked(backend, chain(paris, 3), shots=9)
     assert engine == "trajectory" and "available now" in reason
 
 
-def test_a_measurement_something_depends_on_means_trajectories(backend, device):
-    engine, reason, _ = picked(backend, chain(device, 3, mid_circuit=True), shots=5000)
+def test_a_measurement_something_depends_on_means_trajectories(backend, paris):
+    engine, reason, _ = picked(backend, chain(paris, 3, mid_circuit=True), shots=5000)
     assert engine == "trajectory" and "not terminal" in reason
 
 
-def test_beyond_the_density_matrix_memory_cap_means_trajectories(backend, device):
+def test_beyond_the_density_matrix_memory_cap_means_trajectories(backend, paris):
     cap = max_active_qubits({"max_memory_mb": 1})  # 2 buffers of 4^8 doubles: 8 qubits
     assert cap == density_matrix_cap({"max_memory_mb": 1}) == 8
-    engine, reason, _ = picked(backend, chain(device, 9), shots=2 ** 9 + 1, max_memory_mb=1)
+    engine, reason, _ = picked(backend, chain(paris, 9), shots=2 ** 9 + 1, max_memory_mb=1)
     assert engine == "trajectory" and "9 active qubits" in reason and "8" in reason
-    engine, _, _ = picked(backend, chain(device, 8), shots=2 ** 8 + 1, max_memory_mb=1)
+    engine, _, _ = picked(backend, chain(paris, 8), shots=2 ** 8 + 1, max_memory_mb=1)
     assert engine == "density_matrix"
 
 
-def test_without_quantum_noise_trajectories_sample_the_ideal_state(backend, device):
-    c = chain(device, 2)
+def test_without_quantum_noise_trajectories_sample_the_ideal_state(backend, paris):
+    c = chain(paris, 2)
     assert picked(backend, c, shots=5000, noise_model=None)[:2] == ("trajectory",
                                                                      "no quantum noise")
     readout_only = NoiseModel()
@@ -119,17 +108,17 @@ def test_without_quantum_noise_trajectories_sample_the_ideal_state(backend, devi
     assert picked(backend, rz, shots=5000)[:2] == ("trajectory", "no quantum noise")
 
 
-def test_an_instruction_one_engine_lacks_decides(device):
-    exp = qfoundry.assemble(chain(device, 2)).experiments[0]
+def test_an_instruction_one_engine_lacks_decides(paris):
+    exp = qfoundry.assemble(chain(paris, 2)).experiments[0]
     exp.instructions.insert(-2, type(exp.instructions[0])(name="save_density_matrix",
                                                           qubits=[0]))
     options = {**AutoEngine.default_options(), "shots": 4}
-    engine, reason = choose_engine(exp, options, device)
+    engine, reason = choose_engine(exp, options, paris)
     assert engine.name == "density_matrix" and "save_density_matrix" in reason
 
 
-def test_each_experiment_records_its_own_choice(backend, device):
-    result = backend.run([chain(device, 2), chain(device, 2, mid_circuit=True)], shots=100,
+def test_each_experiment_records_its_own_choice(backend, paris):
+    result = backend.run([chain(paris, 2), chain(paris, 2, mid_circuit=True)], shots=100,
                          transpile=False, seed_simulator=3).result()
     engines = [r.metadata["engine"] for r in result.results]
     assert engines == ["density_matrix", "trajectory"]

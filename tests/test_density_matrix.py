@@ -4,14 +4,11 @@ against their exact distribution (fixed seeds; tolerances stated per test)."""
 from __future__ import annotations
 
 import math
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 from engine_helpers import experiment, g, measure, run_engine, within
 
-from qfoundry.device import load_device
 from qfoundry.errors import EngineError, SimulationTooLargeError
 from qfoundry.plugins.density_matrix import DensityMatrixEngine
 from qfoundry.plugins.noise import (
@@ -23,14 +20,8 @@ from qfoundry.plugins.noise import (
 )
 
 ENGINE = DensityMatrixEngine()
-PARIS_TOML = Path(__file__).resolve().parents[1] / "devices" / "paris.toml"
 
 
-@pytest.fixture(scope="module")
-def paris():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # T2 > 2*T1 on q12, q13 (clipped by the noise model)
-        return load_device(PARIS_TOML)
 
 
 def run(instructions, n_qubits=2, device=None, **options):

@@ -13,44 +13,31 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from engine_helpers import PARIS_PROPS
 
 pytestmark = pytest.mark.oracle
 qiskit = pytest.importorskip("qiskit")
 qiskit_aer = pytest.importorskip("qiskit_aer")
 runtime = pytest.importorskip("qiskit_ibm_runtime")
 
-from qfoundry.device import load_device  # noqa: E402
 from qfoundry.plugins.density_matrix import DensityMatrixEngine  # noqa: E402
 from qfoundry.plugins.noise import NoiseModel  # noqa: E402
 from qfoundry.qobj import QasmQobjExperiment  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PROPS = Path("/work/shared/data/ibm-snapshots/paris/props_paris.json")
 SHOTS = 100_000
 DYN_SHOTS = 40_000
-
-
-@pytest.fixture(scope="module")
-def paris():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return load_device(ROOT / "devices" / "paris.toml")
 
 
 @pytest.fixture(scope="module")
 def aer_model(paris):
     from qiskit_ibm_runtime.models import BackendProperties
 
-    path = PROPS
-    if not path.exists():
-        from qiskit_ibm_runtime.fake_provider.backends import paris as pkg
-        path = Path(pkg.__file__).parent / "props_paris.json"
-    props = BackendProperties.from_dict(json.loads(path.read_text()))
+    props = BackendProperties.from_dict(json.loads(PARIS_PROPS.read_text()))
     return qiskit_aer.noise.NoiseModel.from_backend_properties(props, dt=paris.dt)
 
 

@@ -8,13 +8,11 @@ device model is checked against the worked Paris numbers of Aer's basic device m
 from __future__ import annotations
 
 import math
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from qfoundry.device import Device, GateProperties, QubitProperties, load_device
+from qfoundry.device import Device, GateProperties, QubitProperties
 from qfoundry.errors import NoiseError
 from qfoundry.plugins.noise import (
     NoiseModel,
@@ -30,18 +28,12 @@ from qfoundry.plugins.noise import (
     thermal_relaxation,
 )
 
-PARIS_TOML = Path(__file__).resolve().parents[1] / "devices" / "paris.toml"
 BELL = np.full((4, 4), 0.0)
 BELL[0, 0] = BELL[0, 3] = BELL[3, 0] = BELL[3, 3] = 0.5
 PLUS = np.full((2, 2), 0.5)
 ONE = np.diag([0.0, 1.0])
 
 
-@pytest.fixture(scope="module")
-def paris() -> Device:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # T2 > 2*T1 on q12, q13: clipped by the noise model
-        return load_device(PARIS_TOML)
 
 
 def toy_device(**qubit: float) -> Device:

@@ -266,3 +266,48 @@ def test_initialize_checks_its_amplitudes():
         run([{"name": "initialize", "qubits": [0], "params": [1, 1]}], 1)
     with pytest.raises(EngineError, match="3 amplitudes for 1 qubit"):
         run([{"name": "initialize", "qubits": [0], "params": [1, 0, 0]}], 1)
+
+
+ENGINES = ["statevector", "density_matrix", "trajectory"]
+
+
+def _engine(name):
+    from qfoundry.plugins import density_matrix, trajectory
+    return {"statevector": sv.ENGINE, "density_matrix": density_matrix._ENGINE,
+            "trajectory": trajectory._ENGINE}[name]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("memory", [2, [2]])
+def test_bfunc_memory_as_slot_or_one_slot_list_on_every_engine(engine, memory):
+    """The Qobj model accepts a bfunc's ``memory`` as a slot or a one-slot list; every
+    engine reads both (one shared parser)."""
+    from engine_helpers import run_engine
+
+    insts = [{"name": "x", "qubits": [1]}, measure(0, 0, 0), measure(1, 1, 1),
+             {"name": "bfunc", "mask": "0x3", "relation": "==", "val": "0x2",
+              "register": 5, "memory": memory},
+             {"name": "x", "qubits": [2], "conditional": 5}, measure(2, 3)]
+    out = run_engine(_engine(engine), insts, 3, shots=4)
+    assert out.data["counts"] == {hex(0b1110): 4}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("field,value,message", [
+    ("relation", "~", "relation '~' is not one of"),
+    ("register", None, "needs 'register'"),
+    ("memory", [1, 2], "'memory' must name one slot"),
+    ("mask", "zz", "is not a hex string"),
+])
+def test_bad_bfunc_fields_are_refused_by_every_engine(engine, field, value, message):
+    from engine_helpers import run_engine
+
+    bfunc = {"name": "bfunc", "mask": "0x1", "relation": "==", "val": "0x1", "register": 1}
+    if value is None:
+        del bfunc[field]
+    else:
+        bfunc[field] = value
+    insts = [measure(0, 0, 0), bfunc]
+    with pytest.raises(EngineError, match="instruction 1") as err:
+        run_engine(_engine(engine), insts, 1, shots=4)
+    assert message in str(err.value)

@@ -10,18 +10,16 @@ is reproducible and the bounds state how unlikely a correct engine is to fail th
 from __future__ import annotations
 
 import math
-import warnings
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_helpers import experiment, g, measure, run_engine, within
+from engine_helpers import PARIS_PROPS, experiment, g, measure, run_engine, within
 
 import qfoundry
 from qfoundry import Circuit
 from qfoundry.backend import DeviceBackend, SimulatorBackend
-from qfoundry.device import DeviceSource, load_device
+from qfoundry.device import DeviceSource
 from qfoundry.errors import NoiseError, SimulationTooLargeError
 from qfoundry.plugins import _traj_noise, _traj_program, _traj_run
 from qfoundry.plugins.density_matrix import DensityMatrixEngine
@@ -36,16 +34,13 @@ from qfoundry.plugins.noise import (
 from qfoundry.plugins.trajectory import TrajectoryEngine
 
 ENGINE = TrajectoryEngine()
-PARIS_TOML = Path(__file__).resolve().parents[1] / "devices" / "paris.toml"
 P_FLOOR = 1e-4  # chi-square p-value below which two samples are declared different
 
 
 @pytest.fixture(scope="module")
-def paris():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # T2 > 2*T1 on q12, q13 (clipped by the noise model)
-        device = load_device(PARIS_TOML)
-    source = DeviceSource.from_device(device)
+def backends(paris):
+    """Paris with the trajectory engine and with the density-matrix engine."""
+    source = DeviceSource.from_device(paris)
     return (DeviceBackend(source, TrajectoryEngine()),
             DeviceBackend(source, DensityMatrixEngine()))
 
@@ -179,8 +174,8 @@ def test_delay_relaxes_for_its_duration():
 
 
 # -- the engine's machinery against independent constructions ------------------------------------
-def test_device_channels_unravel_into_product_kraus_sets(paris):
-    nm = paris[0].noise_model
+def test_device_channels_unravel_into_product_kraus_sets(backends):
+    nm = backends[0].noise_model
     for name, qubits in [("cx", (0, 1)), ("sx", (5,)), ("reset", (3,)), ("cx", (12, 13))]:
         error = nm.quantum_error(name, qubits)
         items = _traj_noise.unravel(error)
@@ -327,8 +322,8 @@ def _amplitude_damped():
     ("amplitude-damped", _amplitude_damped(), {"transpile": False}),
     ("noisier-and-warm", _ghz(3), {"noise_scale": 4.0, "temperature": 60.0}),
 ])
-def test_agrees_with_the_density_matrix_engine(paris, name, circuit, options):
-    trajectory, density = paris
+def test_agrees_with_the_density_matrix_engine(backends, name, circuit, options):
+    trajectory, density = backends
     shots = 20000
     common = dict(shots=shots, seed_transpiler=5, **options)
     ours = trajectory.run(circuit, seed_simulator=1, **common).result()
@@ -339,8 +334,8 @@ def test_agrees_with_the_density_matrix_engine(paris, name, circuit, options):
 
 
 # -- determinism, chunks, options -----------------------------------------------------------------
-def test_seeds_fix_memory_and_chunks_do_not_depend_on_the_executor(paris):
-    trajectory, _ = paris
+def test_seeds_fix_memory_and_chunks_do_not_depend_on_the_executor(backends):
+    trajectory, _ = backends
     c = _ghz(3)
     kw = dict(shots=900, memory=True, seed_transpiler=1, noise_scale=3.0)
     a = trajectory.run(c, seed_simulator=7, **kw).result()
@@ -357,8 +352,8 @@ def test_seeds_fix_memory_and_chunks_do_not_depend_on_the_executor(paris):
     assert homogeneity_p(serial.get_counts(), a.get_counts()) > P_FLOOR
 
 
-def test_result_metadata_and_the_noise_model(paris):
-    trajectory, density = paris
+def test_result_metadata_and_the_noise_model(backends):
+    trajectory, density = backends
     result = trajectory.run(_ghz(3), shots=100, seed_simulator=1, seed_transpiler=1).result()
     meta = result.results[0].metadata
     assert meta["method"] == "trajectory" and meta["num_qubits"] == 3
@@ -367,8 +362,8 @@ def test_result_metadata_and_the_noise_model(paris):
     assert trajectory.noise_model is density.noise_model  # the same cached device model
 
 
-def test_refusals_before_allocating(paris):
-    trajectory, _ = paris
+def test_refusals_before_allocating(backends):
+    trajectory, _ = backends
     # 1 MiB holds 3 statevectors of 14 qubits: 16 active qubits are refused at submission.
     with pytest.raises(SimulationTooLargeError, match="16 active qubits.*at most 14"):
         trajectory.run(_wide(trajectory.device, 16), max_memory_mb=1, transpile=False)
@@ -394,7 +389,7 @@ def _wide(device, n):
 
 # -- oracle ------------------------------------------------------------------------------------
 @pytest.mark.oracle
-def test_agrees_with_aer_statevector_trajectories(paris):
+def test_agrees_with_aer_statevector_trajectories(backends):
     pytest.importorskip("qiskit_aer")
     runtime = pytest.importorskip("qiskit_ibm_runtime")
     import json
@@ -403,12 +398,8 @@ def test_agrees_with_aer_statevector_trajectories(paris):
     from qiskit_aer import AerSimulator
     from qiskit_aer.noise import NoiseModel as AerNoiseModel
 
-    props_path = Path("/work/shared/data/ibm-snapshots/paris/props_paris.json")
-    if not props_path.exists():
-        from qiskit_ibm_runtime.fake_provider.backends import paris as pkg
-        props_path = Path(pkg.__file__).parent / "props_paris.json"
-    props = runtime.models.BackendProperties.from_dict(json.loads(props_path.read_text()))
-    trajectory, _ = paris
+    props = runtime.models.BackendProperties.from_dict(json.loads(PARIS_PROPS.read_text()))
+    trajectory, _ = backends
     device = trajectory.device
     mapped = qfoundry.transpile(_random(4, 8, 11), trajectory, seed=3)
     qc = qiskit.qasm2.loads(mapped.to_qasm(),
