@@ -14,7 +14,6 @@ run on a ``QuantumState`` then ``sampling(shots)`` (all its measurements are fin
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,7 @@ import numpy as np
 
 __all__ = ["available_peers", "PEER_LABELS", "final_statevector"]
 
-PEER_LABELS = {"qsim": "qsim (single)", "aer": "Aer", "aer_single": "Aer single",
+PEER_LABELS = {"qsim": "qsim(single)", "aer": "Aer", "aer_single": "Aer single",
                "qulacs": "qulacs", "basic": "Basic"}
 
 
@@ -80,12 +79,13 @@ def _qsim_runner(qc: Any, shots: int, fused: int) -> Callable[[], Any]:
     sim = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(cpu_threads=_THREADS[0],
                                                       max_fused_gate_size=fused), seed=1)
     width = qc.num_clbits
+    weights = 1 << np.array([c for _, c in measures], dtype=np.int64)
 
     def run() -> Any:
         res = sim.run(circuit, repetitions=shots)
         rows = res.measurements["m"]  # shots x len(measures), column j = measures[j]
-        weights = 1 << np.array([c for _, c in measures])
-        return Counter(format(int(v), f"0{width}b") for v in rows @ weights)
+        values, counts = np.unique(rows @ weights, return_counts=True)
+        return {format(int(v), f"0{width}b"): int(c) for v, c in zip(values, counts)}
     return run
 
 
@@ -111,7 +111,8 @@ def _qulacs_runner(qc: Any, shots: int) -> Callable[[], Any]:
     def run() -> Any:
         state = qulacs.QuantumState(n)
         circuit.update_quantum_state(state)
-        return Counter(_key(v, measures, width) for v in state.sampling(shots, 1))
+        values, counts = np.unique(state.sampling(shots, 1), return_counts=True)
+        return {_key(int(v), measures, width): int(c) for v, c in zip(values, counts)}
     return run
 
 

@@ -199,7 +199,8 @@ def child(spec: str) -> None:
         qobj = qfoundry.QasmQobj.from_dict(json.loads(Path(path).read_text()))
         backend = qfoundry.get_backend("qasm_simulator")
         options = json.loads(threads)
-        fn = (lambda: backend.run(qobj, **options).result().get_counts())
+        def fn():
+            return (backend.run(qobj, **options).result().get_counts())
     else:
         from qiskit import qpy
         with open(path, "rb") as fh:
@@ -267,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="20,22")
     ap.add_argument("--workloads", default="ucx,qv,bell,qft12,small")
     ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("--peers", default="qsim,aer,qulacs,basic")
+    ap.add_argument("--peers", default="qsim,aer,aer_single,qulacs,basic")
     ap.add_argument("--basic-max", type=int, default=20,
                     help="largest size run on BasicSimulator (it needs minutes beyond)")
     ap.add_argument("--qulacs-max", type=int, default=22)
@@ -297,14 +298,14 @@ def main(argv: list[str] | None = None) -> None:
           f"{args.threads} thread(s) per simulator; best of {args.repeat}; "
           f"load {os.getloadavg()[0]:.1f}")
     print(f"{'workload':<16}{'n':>4}" + "".join(f"{PEER_LABELS.get(c, c):>14}" for c in cols)
-          + "".join(f"{PEER_LABELS[p] + '/qf':>15}" for p in peers), flush=True)
+          + "".join(f"{PEER_LABELS[p] + '/qf':>16}" for p in peers), flush=True)
     first = cols[0]
 
     def report(label: str, n: Any, best: dict[str, float | None]) -> None:
         qf = best[first]
         ratios = [(f"{best[p] / qf:.2f}x" if best.get(p) else "n/a") for p in peers]
         print(f"{label:<16}{n!s:>4}" + "".join(f"{_fmt(best.get(c)):>14}" for c in cols)
-              + "".join(f"{r:>15}" for r in ratios), flush=True)
+              + "".join(f"{r:>16}" for r in ratios), flush=True)
 
     for name in args.workloads.split(","):
         if name in MAKERS:
