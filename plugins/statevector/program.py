@@ -356,7 +356,8 @@ def compile_experiment(experiment: Any, num_qubits: int, num_clbits: int, *, met
                 continue
             if run:
                 steps.extend(Step("gate", g.qubits, g) for g in fuse(
-                    run, num_qubits, max_fused_qubits, _diagonal_width(num_qubits)))
+                    run, num_qubits, max_fused_qubits, _diagonal_width(num_qubits),
+                    grow=True))
                 run = []
             if step is not None:
                 steps.append(step)
