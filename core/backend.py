@@ -414,6 +414,22 @@ def worth_parallel(exps: list[QasmQobjExperiment]) -> bool:
     return False
 
 
+def share_cores(units: list, parallel: int) -> list:
+    """Units whose ``max_parallel_threads`` (for engines that take it: threads inside one
+    experiment, 0 meaning all cores) is divided among ``parallel`` experiments running at
+    once on qfoundry's workers, so that experiments times threads never exceed the cores.
+    The one rule (docs/scaling.md): threads per experiment = max(1, T // parallel), where
+    T is ``max_parallel_threads`` or, for 0, the cores; BLAS stays on one thread."""
+    cores = os.cpu_count() or 1
+    out = []
+    for e, c, opts in units:
+        if "max_parallel_threads" in opts:
+            total = min(int(opts["max_parallel_threads"] or cores), cores)
+            opts = {**opts, "max_parallel_threads": max(1, total // parallel)}
+        out.append((e, c, opts))
+    return out
+
+
 def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units: list,
               options: Mapping[str, Any], executor: Executor | str | None, collect) -> None:
     """Run every work unit ``(experiment, chunk, options)`` and ``collect(unit, output)``
@@ -431,6 +447,8 @@ def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units
         for unit in units:
             collect(unit, run_experiment_task(engine, exps[unit[0]], unit[2], device))
         return
+    if executor in EXECUTOR_NAMES:
+        units = share_cores(units, min(workers, len(units)))
     if executor == "threads":
         with ThreadPoolExecutor(max_workers=min(workers, len(units)),
                                 thread_name_prefix="qfoundry-experiment") as pool:

@@ -178,3 +178,22 @@ def test_trailing_widened_products_on_a_given_state():
         st.apply_matrix(qubits, m)
         ref = apply_matrix(ref, m, [n - 1 - q for q in qubits])
     np.testing.assert_allclose(st.to_array(), ref.reshape(-1), atol=1e-12)
+
+
+def test_parallel_experiments_share_the_cores():
+    """max_parallel_threads is divided among experiments running at once (Aer's
+    parallel_state_update metadata says how many threads each state used)."""
+    from qfoundry.plugins.statevector.chunked import cpu_count
+
+    cores = cpu_count()
+    c = _ucx_circuit(6, seed=1)
+    c.measure(list(range(6)), list(range(6)))
+    backend = qfoundry.get_backend("qasm_simulator")
+    alone = backend.run(c, shots=10).result()
+    assert alone.results[0].metadata["parallel_state_update"] == cores
+    both = backend.run([c, c], shots=10, executor="threads",
+                       max_parallel_experiments=2).result()
+    assert [r.metadata["parallel_state_update"] for r in both.results] == \
+        [max(1, cores // 2)] * 2
+    pinned = backend.run([c, c], shots=10, max_parallel_threads=1).result()
+    assert [r.metadata["parallel_state_update"] for r in pinned.results] == [1, 1]

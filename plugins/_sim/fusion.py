@@ -89,15 +89,17 @@ def _limit(kind: str, gate_kind: str, grows: bool, max_qubits: int,
     With ``grow`` (an engine whose dense block costs about one pass whatever its width
     up to ``max_qubits``, such as the statevector engine's chunked products),
     permutations and one-qubit diagonals merge with each other and with dense blocks
-    into dense blocks, growing them: a transpiled circuit is chains of CX and u gates
-    whose monomial parts are split off (:func:`cheap_forms`), and each of them alone
-    would cost a pass. Diagonals on two or more qubits still never grow a block that is
-    not diagonal: they merge with each other into one wide diagonal (a QFT's controlled
-    phases) at the cost of one multiply."""
+    into dense blocks, growing them (permutations alone into one permutation): a
+    transpiled circuit is chains of CX and u gates whose monomial parts are split off
+    (:func:`cheap_forms`), and each of them alone would cost a pass. Diagonals on two or
+    more qubits still never grow a block that is not diagonal: they merge with each other
+    into one wide diagonal (a QFT's controlled phases) at the cost of one multiply."""
     if kind == gate_kind == "diagonal":
         return kind, max_diagonal_qubits
     if gate_kind == "general" or (kind == "general" and not grows):
         return "general", max_qubits
+    if grow and kind == gate_kind == "permutation":
+        return kind, max_qubits  # still a permutation: a CX ladder moves amplitudes once
     if grow and "controlled" not in (kind, gate_kind) and (
             gate_kind != "diagonal" or width == 1 or not grows):
         return "general", max_qubits

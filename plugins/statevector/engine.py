@@ -118,7 +118,8 @@ class StatevectorEngine(Engine):
                             device: Any = None) -> None:
         n, slots = experiment_size(experiment)
         self._check_size(experiment, n, options)
-        parse_experiment(experiment, n, slots, options.get("method", "automatic"))
+        parse_experiment(experiment, n, slots, options.get("method", "automatic"),
+                         build=False)
         self._initial(experiment, n, options)
 
     def _check_size(self, experiment: Any, n: int, options: Mapping[str, Any]) -> None:
@@ -197,6 +198,7 @@ class StatevectorEngine(Engine):
             data["statevector"] = _chop(finals[0], float(options.get("chop_threshold", 0)))
         metadata = {
             "method": "statevector", "num_qubits": n, "fusion": fusion,
+            "parallel_state_update": threads,
             "measure_sampling": bool(prog.final_measures) and sample,
             "branches": leaves, "dynamic": prog.dynamic,
         }

@@ -160,14 +160,20 @@ def _gate_ops(inst: Any, qubits: tuple[int, ...], where: str) -> list[GateOp]:
     return [relabel(f, qubits.__getitem__) for f in forms]
 
 
-def _gate_step(inst: Any, qubits: tuple[int, ...], where: str) -> GateOp:
-    name = inst.name
-    spec = GATES[name]
+def _check_gate(inst: Any, qubits: tuple[int, ...], where: str) -> list[float]:
+    """The gate's parameters, once its arity and parameters are checked."""
+    spec = GATES[inst.name]
     nq = spec.num_qubits
     if (nq is None and len(qubits) < 1) or (nq is not None and len(qubits) != nq):
         raise EngineError(f"{where}: acts on {nq if nq is not None else '>= 1'} qubit(s), "
                           f"got qubits {list(qubits)}")
-    params = _params(inst, spec.num_params, where)
+    return _params(inst, spec.num_params, where)
+
+
+def _gate_step(inst: Any, qubits: tuple[int, ...], where: str) -> GateOp:
+    name = inst.name
+    spec = GATES[name]
+    params = _check_gate(inst, qubits, where)
     if spec.kind == "permutation":
         if name == "swap":
             return GateOp("swap", qubits, None)
@@ -240,8 +246,11 @@ def checked_amplitudes(values: Any, k: int, what: str) -> np.ndarray:
 
 
 def parse_experiment(experiment: Any, num_qubits: int, num_clbits: int,
-                     method: str) -> Program:
-    """Check every instruction and translate it into steps (no fusion yet)."""
+                     method: str, *, build: bool = True) -> Program:
+    """Check every instruction and translate it into steps (no fusion yet).
+
+    ``build=False`` only checks (what validation at submission needs): gate matrices,
+    half the cost of a small experiment's compilation, are then not built."""
     header = experiment.header
     name = getattr(header, "name", None)
     prog = Program(num_qubits, num_clbits,
@@ -265,7 +274,9 @@ def parse_experiment(experiment: Any, num_qubits: int, num_clbits: int,
                 f"{where}: the unitary simulator cannot run {what}; it only applies gates")
         if iname in _NOOPS:
             continue
-        if iname in GATES:
+        if iname in GATES and not build:
+            _check_gate(inst, qubits, where)
+        elif iname in GATES:
             ops = _gate_ops(inst, qubits, where)
             if iname == "global_phase" and cond is None:
                 prog.global_phase += float(inst.params[0])
@@ -275,6 +286,8 @@ def parse_experiment(experiment: Any, num_qubits: int, num_clbits: int,
             steps.extend(_gate_steps(ops, cond))
         elif iname == "unitary":
             op = _unitary_step(inst, qubits, where)
+            if not build:
+                continue
             steps.extend(_gate_steps(cheap_forms(op) if op.kind == "general" else [op], cond))
         elif iname == "measure":
             slots = tuple(int(m) for m in getattr(inst, "memory", None) or ())
