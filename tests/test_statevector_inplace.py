@@ -197,3 +197,26 @@ def test_parallel_experiments_share_the_cores():
         [max(1, cores // 2)] * 2
     pinned = backend.run([c, c], shots=10, max_parallel_threads=1).result()
     assert [r.metadata["parallel_state_update"] for r in pinned.results] == [1, 1]
+
+
+def test_threaded_diagonals_match_one_thread():
+    """Wide diagonals (a QFT's fused controlled phases) on 2 threads, bitwise, and
+    against an index-based reference."""
+    n = 17
+    rng = np.random.default_rng(8)
+    init = rng.normal(size=1 << n) + 1j * rng.normal(size=1 << n)
+    init /= np.linalg.norm(init)
+    gates = [(qs, np.exp(1j * rng.uniform(0, 6, 1 << len(qs))))
+             for qs in ([0, 5, 16], [16], [3, 1, 15, 14, 2, 9])]
+    out = []
+    for threads in (1, 2):
+        st = SVState(init.copy(), n, threads=threads)
+        for qubits, d in gates:
+            st.apply_diagonal(qubits, d)
+        out.append(st.to_array())
+    ref = init.copy()
+    index = np.arange(1 << n)
+    for qubits, d in gates:  # qubits[0] is d's least significant bit
+        ref *= d[sum(((index >> q) & 1) << j for j, q in enumerate(qubits))]
+    np.testing.assert_array_equal(out[0], out[1])
+    np.testing.assert_allclose(out[0], ref, atol=1e-12)

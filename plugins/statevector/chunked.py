@@ -31,7 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["CHUNK_AXES", "apply_dense", "real_form", "run_ranges", "cpu_count"]
+__all__ = ["CHUNK_AXES", "apply_dense", "multiply_in_place", "real_form", "run_ranges",
+           "cpu_count"]
 
 CHUNK_AXES = 15  # 2**15 amplitudes (512 KiB) per chunk: gathered, multiplied in cache
 _STACK_AXES = 12  # the real product is one stacked dgemm over runs of 2**12 amplitudes
@@ -128,3 +129,23 @@ def apply_dense(data: np.ndarray, matrix: np.ndarray, axes: Sequence[int],
     for p, a in zip(chunk_axes, new_order):
         moved[p] = a
     return moved
+
+
+def multiply_in_place(tensor: np.ndarray, factor: np.ndarray, threads: int,
+                      split_axes: int = 4) -> None:
+    """``tensor *= factor`` (``factor`` broadcasts against it: a diagonal operator) on
+    ``threads`` threads, each taking a range of the ``2**split_axes`` blocks that fix the
+    leading axes; a block-by-block product is the same product, so results never
+    depend on ``threads``."""
+    lead = min(split_axes, tensor.ndim)
+    index = list(np.ndindex(*tensor.shape[:lead]))
+    sizes = factor.shape[:lead]
+
+    def work(lo: int, hi: int) -> None:
+        for i in range(lo, hi):
+            idx = index[i]
+            block = tensor[idx]
+            np.multiply(block, factor[tuple(j if s > 1 else 0 for j, s in zip(idx, sizes))],
+                        out=block)
+
+    run_ranges(len(index), work, threads)

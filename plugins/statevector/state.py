@@ -29,9 +29,10 @@ from .._sim.kernels import (
     apply_diagonal,
     apply_matrix,
     apply_permutation,
+    broadcast_diagonal,
     permute_operator_qubits,
 )
-from .chunked import apply_dense, real_form
+from .chunked import apply_dense, multiply_in_place, real_form
 
 __all__ = ["SVState"]
 
@@ -295,6 +296,10 @@ class SVState:
             if extra and len(axes) + len(extra) <= _MAX_WIDE_DIAGONAL:
                 diagonal = np.tile(diagonal, 1 << len(extra))  # extra axes: high bits
                 axes = axes + extra
+        if self.threads > 1 and n >= _IN_PLACE_AXES:
+            multiply_in_place(self.tensor(), broadcast_diagonal(diagonal, axes, n),
+                              self.threads)
+            return
         apply_diagonal(self.tensor(), diagonal, axes, out=self.tensor())
 
     def apply_permutation(self, qubits: Sequence[int], perm: np.ndarray) -> None:
