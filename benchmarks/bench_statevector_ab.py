@@ -53,6 +53,8 @@ def _run(tree: str | None, path: Path, options: dict, repeat: int, env: dict) ->
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--before", required=True)
+    ap.add_argument("--after", default=None,
+                    help="a tree like --before (default: the installed qfoundry)")
     ap.add_argument("--sizes", default="20,22")
     ap.add_argument("--workloads", default="ucx,qv,qft,ghz,random")
     ap.add_argument("--rounds", type=int, default=2)
@@ -67,7 +69,8 @@ def main() -> None:
     import bench_statevector as bench
     from _qiskit_convert import circuit_to_qobj
     options = json.loads(args.options)
-    print(f"# before: {args.before}; after: the installed qfoundry {options}; BLAS "
+    print(f"# before: {args.before}; after: {args.after or 'the installed qfoundry'} "
+          f"{options}; BLAS "
           f"{args.env}; best of {args.rounds} rounds x {args.repeat} runs; load "
           f"{os.getloadavg()[0]:.1f}")
     print(f"{'workload':<10}{'n':>4}{'before':>10}{'after':>10}{'speed-up':>10}"
@@ -84,7 +87,7 @@ def main() -> None:
                 for _ in range(args.rounds):
                     best["before"] = min(best["before"],
                                          min(_run(args.before, path, {}, args.repeat, env)))
-                    times = _run(None, path, options, args.repeat, env)
+                    times = _run(args.after, path, options, args.repeat, env)
                     best["after"] = min(best["after"], min(times))
                     ratio = min(ratio, times[0] / min(times[1:] or times))
                 b, a = best["before"], best["after"]
