@@ -144,7 +144,7 @@ def part_ghz(repeat: int, shots: int = 1000) -> str:
 
     def ours_cold(qc):
         from qfoundry import registry
-        from qfoundry.plugins import noise
+        from qfoundry.noise import model as noise
 
         # As a new process's first run: the device file parsed, the noise model built.
         registry.reset_registry()

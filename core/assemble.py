@@ -217,7 +217,7 @@ def _from_qiskit(qc: Any) -> Circuit:
                            "global phase") from None
     from qiskit.circuit.library import get_standard_gate_name_mapping
 
-    from .plugins._gates import GATES
+    from .gates import GATES
     from .qasm2 import loads
 
     # Qiskit defines its standard gates that qelib1 lacks (ecr on Eagle devices) in the
