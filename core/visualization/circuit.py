@@ -53,7 +53,8 @@ def draw_circuit(circuit: Any, *, idle_wires: bool | None = None, fold: int | No
         band_len[b] += width[col] + 0.15
     longest = max(band_len) + 0.4
     if ax is None:
-        fig = Figure(figsize=(scale * (1.2 + 0.6 * longest), scale * 0.6 * band_height * n_bands),
+        height = (n_bands - 1) * band_height + n_rows + 0.4
+        fig = Figure(figsize=(scale * (1.2 + 0.6 * longest), scale * (0.3 + 0.6 * height)),
                      layout="constrained")
         ax = fig.add_subplot()
     fig = ax.figure
@@ -76,7 +77,7 @@ def draw_circuit(circuit: Any, *, idle_wires: bool | None = None, fold: int | No
         _draw_item(ax, x_of[col], {r: y(r, col) for r in cells}, inst, cells, n_q,
                    width[col])
     ax.set_xlim(-1.4, longest + 0.1)
-    ax.set_ylim(n_bands * band_height - 0.5, -0.7)
+    ax.set_ylim((n_bands - 1) * band_height + n_rows - 0.3, -0.7)
     ax.set_aspect("equal")
     ax.set_axis_off()
     return fig
