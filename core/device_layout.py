@@ -23,8 +23,10 @@ __all__ = ["grid_layout", "device_positions"]
 
 _STEPS = ((0, 1), (1, 0), (0, -1), (-1, 0))  # right, down, left, up: the preference order
 _STARTS, _TRY_BUDGET = 8, 2_000  # starting qubits tried, placements allowed per try
-_BUDGET = 100_000  # placements of the last-resort try before giving up on a grid picture
-_ROWS_BUDGET = 20_000  # placements per try of the heavy-hex form (a 103-qubit lattice needs it)
+_ROWS_BUDGET = 12_000  # placements per try of the heavy-hex form (a 103-qubit lattice needs 8k)
+# Placements allowed for a whole chip: bounds the time spent on graphs that fit no grid
+# (about 3 s for a 150-qubit tree); counted, not timed, so the picture never depends on load.
+_POOL = 40_000
 
 Cell = tuple[int, int]
 
@@ -42,9 +44,10 @@ def grid_layout(n_qubits: int, edges: Iterable[tuple[int, int]]) -> dict[int, Ce
     layout: dict[int, Cell] = {}
     top = 0
     for comp in _components(adj):
-        pos = _best_embedding(comp, adj, rows=True) if rows_first else None
+        pool = [_POOL]
+        pos = _best_embedding(comp, adj, True, pool) if rows_first else None
         if pos is None:
-            pos = _best_embedding(comp, adj, rows=False)
+            pos = _best_embedding(comp, adj, False, pool)
             if pos is None:
                 return None
             rows = [r for r, _ in pos.values()]
@@ -93,8 +96,8 @@ def _lowest_top_left(pos: dict[int, Cell]) -> dict[int, Cell]:
     return best[1]
 
 
-def _best_embedding(comp: list[int], adj: dict[int, set[int]], rows: bool
-                    ) -> dict[int, Cell] | None:
+def _best_embedding(comp: list[int], adj: dict[int, set[int]], rows: bool,
+                    pool: list[int]) -> dict[int, Cell] | None:
     """Try a few starting qubits; keep the straightest picture (fewest bends), then the
     most compact. Chains drawn straight are what makes IBM's heavy-hex rows readable."""
     if len(comp) == 1:
@@ -113,7 +116,7 @@ def _best_embedding(comp: list[int], adj: dict[int, set[int]], rows: bool
         seeds = [{start: (0, 0)} for start in starts[:_STARTS]]
     best, best_score = None, None
     for seed in seeds:
-        pos = _embed(seed, adj, dist, _ROWS_BUDGET if rows else _TRY_BUDGET, rows)
+        pos = _embed(seed, adj, dist, _ROWS_BUDGET if rows else _TRY_BUDGET, rows, pool)
         if pos is None:
             continue
         bends = sum(1 for q, nb in adj.items() if q in pos and len(nb) == 2
@@ -132,7 +135,7 @@ def _best_embedding(comp: list[int], adj: dict[int, set[int]], rows: bool
             break
     if best is not None or rows:
         return best
-    return _embed({starts[0]: (0, 0)}, adj, dist, _BUDGET, rows)
+    return _embed({starts[0]: (0, 0)}, adj, dist, pool[0], rows, pool)  # the rest, in one try
 
 
 def _components(adj: dict[int, set[int]]) -> list[list[int]]:
@@ -154,13 +157,15 @@ def _components(adj: dict[int, set[int]]) -> list[list[int]]:
 
 
 def _embed(seed: dict[int, Cell], adj: dict[int, set[int]], dist: dict[int, dict[int, int]],
-           budget: int, rows: bool) -> dict[int, Cell] | None:
+           budget: int, rows: bool, pool: list[int]) -> dict[int, Cell] | None:
     """Depth-first placement from the ``seed`` placement, continuing chains straight where
-    possible, backtracking on conflicts; None when ``budget`` placements did not suffice."""
+    possible, backtracking on conflicts; None when ``budget`` placements (taken from the
+    chip's ``pool``) did not suffice."""
     pos: dict[int, Cell] = dict(seed)
     used = {cell: q for q, cell in pos.items()}
     order = list(seed)
-    left = [budget]
+    left = [min(budget, pool[0])]
+    given = left[0]
 
     def next_qubit() -> int | None:
         # Continue from the most recently placed qubit with a free neighbour, so chains
@@ -197,7 +202,9 @@ def _embed(seed: dict[int, Cell], adj: dict[int, set[int]], dist: dict[int, dict
                 return False
         return False
 
-    return pos if place() else None
+    found = place()
+    pool[0] -= given - max(left[0], 0)
+    return pos if found else None
 
 
 def _fits(v: int, cell: Cell, pos: dict[int, Cell], dist: dict[int, dict[int, int]],

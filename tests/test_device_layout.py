@@ -62,10 +62,21 @@ def test_paris_is_drawn_as_ibm_draws_it():
     assert render_coupling(device("paris")) == PARIS_IBM
 
 
-@pytest.mark.parametrize("name", ["paris", "guadalupe", "brooklyn"])
-def test_shipped_heavy_hex_devices_are_rows_and_bridges(name):
+SHIPPED = sorted(p.stem for p in (REPO / "devices").glob("*.toml"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_device_is_drawn_on_a_grid_heavy_hex_as_ibm_does(name):
     d = device(name)
-    assert_rows_and_bridges(d.n_qubits, {tuple(sorted(e)) for e in d.coupling_map})
+    edges = {tuple(sorted(e)) for e in d.coupling_map}
+    degree = Counter(q for e in edges for q in e)
+    if max(degree.values(), default=0) == 3:  # heavy-hex (Falcon ... Heron)
+        assert_rows_and_bridges(d.n_qubits, edges)
+    else:  # lines, rings, square lattices
+        layout = grid_layout(d.n_qubits, edges)
+        assert layout is not None and len(set(layout.values())) == d.n_qubits
+        assert all(abs(layout[a][0] - layout[b][0]) + abs(layout[a][1] - layout[b][1]) == 1
+                   for a, b in edges)
 
 
 @pytest.mark.parametrize("backend, n, rows, row_length", [
