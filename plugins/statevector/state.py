@@ -91,16 +91,17 @@ class SVState:
         self._spare: np.ndarray | None = None
 
     @classmethod
-    def zero(cls, n: int, threads: int = 1) -> SVState:
-        """|0...0> with no qubit active yet (nothing but one amplitude is touched)."""
-        base = np.zeros(1 << n, dtype=complex)
+    def zero(cls, n: int, threads: int = 1, dtype: type = complex) -> SVState:
+        """|0...0> with no qubit active yet (nothing but one amplitude is touched);
+        ``dtype`` complex128, or complex64 for the engine's single precision."""
+        base = np.zeros(1 << n, dtype=dtype)
         base[0] = 1
         return cls(base[:1], n, order=[], base=base, threads=threads)
 
     def copy(self) -> SVState:
         if self.n == self.num_qubits:
             return SVState(self.data.copy(), self.n, self.order, threads=self.threads)
-        base = np.zeros(1 << self.num_qubits, dtype=complex)  # calloc: mapped lazily
+        base = np.zeros(1 << self.num_qubits, dtype=self.data.dtype)  # mapped lazily
         base[:self.data.size] = self.data
         return SVState(base[:self.data.size], self.num_qubits, self.order, base,
                        self.threads)
@@ -122,7 +123,7 @@ class SVState:
             size = self._base.size
             if self.num_qubits >= _IN_PLACE_AXES:
                 size = 1 << (_IN_PLACE_AXES - 1)
-            self._spare = np.zeros(size, dtype=complex)
+            self._spare = np.zeros(size, dtype=self.data.dtype)
         return self._spare[:self.data.size]
 
     def _swap_buffers(self) -> None:
@@ -239,12 +240,12 @@ class SVState:
             def product(src: np.ndarray, out: np.ndarray) -> None:
                 np.matmul(src.reshape(-1, 1 << t), m.T, out=out.reshape(-1, 1 << t))
         else:
-            real = real_form(m)
+            real = real_form(m, self.data.real.dtype)
             shape = (-1, 1 << (_STACK_AXES - t), 2 << t)
 
             def product(src: np.ndarray, out: np.ndarray) -> None:
-                np.matmul(src.view(np.float64).reshape(shape), real,
-                          out=out.view(np.float64).reshape(shape))
+                np.matmul(src.view(real.dtype).reshape(shape), real,
+                          out=out.view(real.dtype).reshape(shape))
         if self._spare is None and n > _CHUNK_AXES:
             # No spare buffer yet: work in place a chunk at a time through a small one,
             # rather than first-touch a state-sized buffer (page faults cost a pass).
@@ -341,8 +342,8 @@ class SVState:
         a = self.pos[qubit]
         if a < 0:
             return 0.0
-        f = self.data.view(np.float64).reshape(1 << a, 2, -1)[:, 1, :]
-        return float(np.einsum("ij,ij->", f, f))
+        f = self.data.view(self.data.real.dtype).reshape(1 << a, 2, -1)[:, 1, :]
+        return float(np.einsum("ij,ij->", f, f, dtype=np.float64))
 
     def collapse(self, qubit: int, outcome: int, probability: float) -> None:
         """Project ``qubit`` on ``outcome`` (probability given) and renormalise."""
@@ -395,7 +396,7 @@ class SVState:
         bits = {q: m for q in qubits if self.pos[q] < 0}
         bits.update({self.order[a]: m - 1 - i for i, a in enumerate(axes)})
         if n <= _CHUNK_AXES:
-            probs = np.abs(self.data) ** 2
+            probs = np.square(np.abs(self.data), dtype=np.float64)
             if m < n:
                 others = tuple(a for a in range(n) if a not in set(axes))
                 probs = probs.reshape((2,) * n).sum(axis=others).reshape(-1)
@@ -425,7 +426,7 @@ class SVState:
         """Total probability of each run of ``cols`` consecutive amplitudes (buffer
         order), a chunk at a time: the first stage of two-level sampling."""
         if self.n <= _CHUNK_AXES:
-            return (np.abs(self.data) ** 2).reshape(-1, cols).sum(axis=1)
+            return np.square(np.abs(self.data), dtype=np.float64).reshape(-1, cols).sum(axis=1)
         chunks = self.data.reshape(1 << (self.n - _CHUNK_AXES), -1)
         per = chunks.shape[1] // cols
         out = np.empty(self.data.size // cols)
@@ -438,7 +439,7 @@ class SVState:
 
     def row_probabilities(self, rows: np.ndarray, cols: int) -> np.ndarray:
         """Probabilities of the amplitudes in the given runs of ``cols``, one row each."""
-        return np.abs(self.data.reshape(-1, cols)[rows]) ** 2
+        return np.square(np.abs(self.data.reshape(-1, cols)[rows]), dtype=np.float64)
 
     def to_array(self) -> np.ndarray:
         """The amplitudes in Qiskit order (qubit q = bit q of the index), as a new array."""
@@ -449,7 +450,7 @@ class SVState:
         src = self.tensor().transpose([self.pos[q] for q in active])
         if len(active) == self.num_qubits:
             return np.ascontiguousarray(src).reshape(-1)
-        out = np.zeros((2,) * self.num_qubits, dtype=complex)
+        out = np.zeros((2,) * self.num_qubits, dtype=self.data.dtype)
         out[tuple(slice(None) if self.pos[q] >= 0 else 0 for q in canonical)] = src
         return out.reshape(-1)
 
