@@ -5,9 +5,12 @@ numpy applies a k-qubit matrix fastest as one BLAS product on a ``(2**k, rest)``
 tensor axes. Rather than transposing there and back for every gate (three passes over
 memory), :class:`SVState` remembers which qubit each axis holds and leaves the targets
 where the product put them: a gate on qubits that already lead (or trail) costs one
-pass; any other costs one transposing copy plus the product. Diagonal gates are one
-in-place multiply, permutation gates move only the amplitudes that change, and SWAP
-only relabels axes.
+pass; any other costs one transposing copy plus the product. From ``_IN_PLACE_AXES``
+active qubits a dense gate is instead applied in place a cache-sized chunk at a time
+(:mod:`.chunked`), which leaves its targets on the trailing axes, needs no second
+state-sized buffer and splits over ``threads`` threads. Diagonal gates are one in-place
+multiply, permutation gates move only the amplitudes that change, and SWAP only
+relabels axes.
 
 Qubits that no gate has touched yet are still |0> and unentangled, so they are left out
 of the tensor until a gate needs them (a GHZ chain then costs about two passes over the
@@ -16,7 +19,8 @@ buffer sized for every qubit, and a qubit joins as the new leading axis: its |0>
 the old state where it already is, its |1> half the zeros that follow, so growing moves
 nothing. ``np.zeros`` maps its pages lazily, so untouched qubits cost no memory traffic.
 
-Everything here is per run: instances are never shared between runs or threads.
+Everything here is per run: instances are never shared between runs (the threads of
+one state's chunks work on disjoint amplitudes).
 """
 
 from __future__ import annotations
