@@ -256,3 +256,12 @@ def test_single_precision_counts_follow_the_probabilities():
     for key, count in runs[0].items():
         observed[int(key, 2) & 15] += count
     assert chisquare(observed, probs * shots).pvalue > 1e-3
+
+
+def test_wide_cheap_gates_stay_cheap_when_growing():
+    """A ccx (a pass by moving amplitudes) never grows a dense block: a dense block
+    costs several passes on a large state."""
+    ops = [as_op("u", [0], [0.3, 0.2, 0.1]), as_op("ccx", [0, 1, 2]), as_op("t", [1])]
+    fused = fuse(ops, N, 4, grow=True)
+    assert ("permutation", 3) in [(op.kind, len(op.qubits)) for op in fused]
+    np.testing.assert_allclose(full(fused), full(ops), atol=1e-12)
