@@ -115,27 +115,42 @@ def _best_embedding(comp: list[int], adj: dict[int, set[int]], rows: bool,
     else:
         seeds = [{start: (0, 0)} for start in starts[:_STARTS]]
     best, best_score = None, None
-    for seed in seeds:
-        pos = _embed(seed, adj, dist, _ROWS_BUDGET if rows else _TRY_BUDGET, rows, pool)
-        if pos is None:
-            continue
-        bends = sum(1 for q, nb in adj.items() if q in pos and len(nb) == 2
-                    and len({pos[u][0] for u in nb}) == 2 and len({pos[u][1] for u in nb}) == 2)
-        n_rows = len({r for r, _ in pos.values()})
-        n_cols = len({c for _, c in pos.values()})
-        # IBM numbers qubits along rows: prefer pictures whose rows read in order (to
-        # a tenth of the couplings: a stray qubit must not decide), then compact ones.
-        right = [(a, b) for a in pos for b in adj[a] if pos[b] == (pos[a][0], pos[a][1] + 1)]
-        backwards = sum(a > b for a, b in right)
-        disorder = round(10 * min(backwards, len(right) - backwards) / max(len(right), 1))
-        score = (disorder, n_rows * n_cols, bends) if rows else (0, bends, n_rows * n_cols)
-        if best_score is None or score < best_score:
-            best, best_score = pos, score
-        if bends == 0 and not rows:
+    # Rows: every seed with a small budget first, the failed ones with a large budget only
+    # if none fitted (proving a wrong orientation impossible can take thousands of steps).
+    pending = seeds
+    for budget in (_TRY_BUDGET, _ROWS_BUDGET) if rows else (_TRY_BUDGET,):
+        failed = []
+        for seed in pending:
+            pos = _embed(seed, adj, dist, budget, rows, pool)
+            if pos is None:
+                failed.append(seed)
+                continue
+            score = _score(pos, adj, rows)
+            if best_score is None or score < best_score:
+                best, best_score = pos, score
+            if score[2 if rows else 1] == 0 and not rows:
+                break
+        if best is not None:
             break
+        pending = failed
     if best is not None or rows:
         return best
     return _embed({starts[0]: (0, 0)}, adj, dist, pool[0], rows, pool)  # the rest, in one try
+
+
+def _score(pos: dict[int, Cell], adj: dict[int, set[int]], rows: bool) -> tuple[int, int, int]:
+    """Lower is better: (disorder, area, bends) for rows, (0, bends, area) otherwise."""
+    bends = sum(1 for q, nb in adj.items() if q in pos and len(nb) == 2
+                and len({pos[u][0] for u in nb}) == 2 and len({pos[u][1] for u in nb}) == 2)
+    area = len({r for r, _ in pos.values()}) * len({c for _, c in pos.values()})
+    if not rows:
+        return (0, bends, area)
+    # IBM numbers qubits along rows: prefer pictures whose rows read in order (to a tenth
+    # of the couplings: a stray qubit must not decide), then compact ones.
+    right = [(a, b) for a in pos for b in adj[a] if pos[b] == (pos[a][0], pos[a][1] + 1)]
+    backwards = sum(a > b for a, b in right)
+    disorder = round(10 * min(backwards, len(right) - backwards) / max(len(right), 1))
+    return (disorder, area, bends)
 
 
 def _components(adj: dict[int, set[int]]) -> list[list[int]]:
