@@ -368,3 +368,13 @@ def test_import_qfoundry_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip().endswith("False")
+
+
+def test_ipython_displays_device_backends_and_results_as_pictures():
+    shell = pytest.importorskip("IPython.core.interactiveshell").InteractiveShell.instance()
+    backend = qfoundry.get_backend("fake_manila")
+    data, _ = shell.display_formatter.format(backend)
+    assert data["image/png"].startswith(PNG) and data["text/plain"] == repr(backend)
+    result = backend.run(ghz(), seed_simulator=1).result()
+    data, _ = shell.display_formatter.format(result)
+    assert data["image/png"].startswith(PNG) and data["text/plain"] == repr(result)
