@@ -52,8 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(message: Any, category: type, filename: str, lineno: int,
+                      line: str | None = None) -> str:
+    """Warnings as the command line prints them: one line, no Python source."""
+    return f"qfoundry: warning: {message}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import warnings
+
+    saved, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
         return int(args.handler(args) or 0)
     except (QfoundryError, OSError, ValueError, TypeError, json.JSONDecodeError) as exc:
@@ -63,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        warnings.formatwarning = saved
 
 
 def _load_run_input(path: str) -> Any:
