@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
+from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
 from ..device import Device
@@ -77,20 +77,28 @@ def used_qubits(layout: Any, n_qubits: int) -> dict[int, int]:
 
 
 def _edge_errors(device: Device) -> dict[tuple[int, int], float | None]:
-    """Worst calibrated two-qubit gate error on each undirected coupling."""
+    """Worst calibrated two-qubit basis-gate error on each undirected coupling (gates
+    outside the basis, such as fractional ``rzz``, are not what circuits are mapped to)."""
     out: dict[tuple[int, int], float | None] = {
         (min(a, b), max(a, b)): None for a, b in device.coupling_map if a != b}
-    for (_, qubits), props in device.gates.items():
-        if len(qubits) == 2 and props.error is not None:
+    two = {g for g, q in device.gates if len(q) == 2}
+    basis = two & set(device.basis_gates) or two
+    for (gate, qubits), props in device.gates.items():
+        if gate in basis and len(qubits) == 2 and props.error is not None:
             key = (min(qubits), max(qubits))
             if key in out:
                 out[key] = max(props.error, out[key] or 0.0)
     return out
 
 
-def _norm(values: list[float | None]) -> Normalize:
+def _norm(values: list[float | None], log: bool = False) -> Normalize:
+    """Linear from the smallest to the largest figure; for error rates spanning more than
+    a decade, logarithmic, so one broken coupling (IBM reports error 1) does not paint
+    every other one the same green."""
     known = [v for v in values if v is not None]
     lo, hi = (min(known), max(known)) if known else (0.0, 1.0)
+    if log and lo > 0 and hi / lo >= 10:
+        return LogNorm(lo, hi)
     return Normalize(lo, hi if hi > lo else lo + (abs(lo) or 1.0) * 1e-3)
 
 
@@ -129,7 +137,7 @@ def plot_device(device: Any, *, errors: bool = True, qubit_color: str = "readout
     evals = list(edges.values())
     qcmap = colormaps["RdYlGn" if higher_better else "RdYlGn_r"]
     ecmap = colormaps["RdYlGn_r"]
-    qnorm, enorm = _norm(qvals), _norm(evals)
+    qnorm, enorm = _norm(qvals, log=not higher_better), _norm(evals, log=True)
     if errors:
         node_rgba = [MISSING if v is None else qcmap(qnorm(v)) for v in qvals]
         edge_rgba = [MISSING if v is None else ecmap(enorm(v)) for v in evals]
