@@ -109,8 +109,8 @@ def plot_device(device: Any, *, errors: bool = True, qubit_color: str = "readout
     """The coupling map of ``device`` (a Device, a device backend or a name).
 
     :param errors: colour qubits by ``qubit_color`` (``"readout_error"``, ``"t1"``,
-        ``"t2"``) and couplings by two-qubit gate error (red is worse); False draws the
-        topology alone.
+        ``"t2"``) and couplings by two-qubit gate error (red is worse; error rates that
+        span more than a decade on a log scale); False draws the topology alone.
     :param layout: mark the qubits a job used: a Result or transpiled Circuit (its
         ``initial_layout``), a list of physical qubits per circuit qubit, or a dict.
         Each used qubit is ringed and labelled with the circuit qubit it holds.
