@@ -108,8 +108,8 @@ def _best_embedding(comp: list[int], adj: dict[int, set[int]], rows: bool,
     starts = sorted(comp, key=lambda q: (len(adj[q]), q))
     if rows:
         # In a heavy-hex patch, choosing which coupling of one three-coupling qubit is
-        # vertical fixes the whole picture (the honeycomb's three edge directions): try
-        # the three and keep the one with the fewest, hence longest, rows.
+        # vertical fixes the picture up to where rows end (the honeycomb's three edge
+        # directions): try the three and keep the best by _score.
         hub = next((q for q in comp if len(adj[q]) == 3), None)
         seeds = [{hub: (0, 0), nb: (1, 0)} for nb in sorted(adj[hub])] if hub is not None else []
     else:
@@ -269,14 +269,16 @@ def _bfs(start: int, adj: dict[int, set[int]]) -> dict[int, int]:
 
 def device_positions(n_qubits: int, edges: Iterable[tuple[int, int]]
                      ) -> dict[int, tuple[float, float]]:
-    """(x, y) per qubit for a picture, y growing downwards: the grid placement where one
-    exists, else a circle (up to 16 qubits) or a spring layout seeded for repeatability."""
-    edges = [(a, b) for a, b in edges if a != b]
+    """(x, y) per qubit for a picture, y growing downwards, neighbouring qubits at least
+    one unit apart: the grid placement where one exists, else a circle (up to 16 qubits,
+    or any dense graph such as all-to-all), else a spring layout (deterministic)."""
+    edges = sorted({(min(a, b), max(a, b)) for a, b in edges if a != b})
     grid = grid_layout(n_qubits, edges)
     if grid is not None:
         return {q: (float(c), float(r)) for q, (r, c) in grid.items()}
-    if n_qubits <= 16:
-        radius = max(1.0, n_qubits / (2 * math.pi))
+    dense = len(edges) >= 0.25 * n_qubits * (n_qubits - 1) / 2
+    if n_qubits <= 16 or dense:
+        radius = max(1.0, 1.1 * n_qubits / (2 * math.pi))
         return {q: (radius * math.sin(2 * math.pi * q / n_qubits),
                     -radius * math.cos(2 * math.pi * q / n_qubits)) for q in range(n_qubits)}
     return _spring(n_qubits, edges)
@@ -306,5 +308,7 @@ def _spring(n: int, edges: list[tuple[int, int]], steps: int = 300
         norm = np.sqrt((force ** 2).sum(1, keepdims=True)) + 1e-9
         xy += force / norm * np.minimum(norm, temp)
         temp *= 0.98
+    gaps = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+    xy /= max(gaps[np.triu_indices(n, 1)].min(), 1e-9)  # no two qubits closer than 1
     xy -= xy.min(0)
     return {q: (float(x), float(y)) for q, (x, y) in enumerate(xy)}

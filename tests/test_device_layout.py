@@ -129,11 +129,17 @@ def test_lines_and_rings():
     assert ring is not None and len({r for r, _ in ring.values()}) == 2
 
 
-def test_positions_for_graphs_no_grid_holds_are_distinct_and_repeatable():
+def test_positions_for_graphs_no_grid_holds_are_apart_and_repeatable():
+    """Qubits at least one unit apart (so the drawn nodes do not overlap), the same
+    positions every time."""
     for n, edges in [(5, coupling_shortcut("ring", n_qubits=5)),
                      (6, coupling_shortcut("all_to_all", n_qubits=6)),
-                     (30, [(0, q) for q in range(1, 30)])]:
+                     (40, coupling_shortcut("all_to_all", n_qubits=40)),
+                     (30, [(0, q) for q in range(1, 30)]),
+                     (30, [(q, q + 1) for q in range(29)] + [(q, q + 3) for q in range(27)])]:
         pos = device_positions(n, edges)
         assert sorted(pos) == list(range(n))
-        assert len({(round(x, 6), round(y, 6)) for x, y in pos.values()}) == n
+        gaps = [((pos[a][0] - pos[b][0]) ** 2 + (pos[a][1] - pos[b][1]) ** 2) ** 0.5
+                for a in range(n) for b in range(a)]
+        assert min(gaps) >= 0.99, n
         assert pos == device_positions(n, edges)

@@ -145,7 +145,8 @@ def plot_device(device: Any, *, errors: bool = True, qubit_color: str = "readout
         node_rgba, edge_rgba = [(0.35, 0.55, 0.85, 1.0)] * n, [(0.5, 0.5, 0.5, 1.0)] * len(evals)
     segments = [[pos[a], pos[b]] for a, b in edges]
     size = 520 if n <= 30 else 330 if n <= 80 else 200
-    ax.add_collection(LineCollection(segments, colors=edge_rgba, linewidths=4 if n <= 80 else 3,
+    width = (4 if n <= 80 else 3) * min(1.0, 2 * n / max(len(segments), 1))  # thin if dense
+    ax.add_collection(LineCollection(segments, colors=edge_rgba, linewidths=max(width, 0.4),
                                      zorder=1, gid="couplings"))
     ax.scatter(xy[:, 0], xy[:, 1], s=size, c=node_rgba, zorder=2, gid="qubits",
                edgecolors=["black" if q in used else "none" for q in range(n)],
