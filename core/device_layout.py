@@ -8,9 +8,15 @@ square lattices and IBM's heavy-hex chips have one.
 Heavy-hex chips (every qubit with at most three couplings) are placed the way IBM draws
 them, as in the FakeParis documentation: horizontal rows of qubits with single *bridge*
 qubits standing vertically between rows. The search enforces it: a qubit with three
-couplings has exactly one vertical coupling, so vertical runs are row - bridge - row.
+couplings has exactly one vertical coupling, vertical runs are row - bridge - row, and a
+row turns a corner only into a bridge. That leaves the three orientations of the
+honeycomb; the one whose rows read in qubit order (IBM numbers along rows), then the most
+compact, wins. Search effort is counted in placements, never timed, so the same coupling
+map always gives the same picture.
+
 :func:`device_positions` adds a fallback for what fits no grid (odd cycles, all-to-all,
-more than four couplings on a qubit): a circle, or a spring layout for larger graphs.
+more than four couplings on a qubit): a circle for small or dense graphs, a spring
+layout for larger sparse ones.
 """
 
 from __future__ import annotations
