@@ -143,3 +143,34 @@ def test_positions_for_graphs_no_grid_holds_are_apart_and_repeatable():
                 for a in range(n) for b in range(a)]
         assert min(gaps) >= 0.99, n
         assert pos == device_positions(n, edges)
+
+
+def _cells(text: str) -> dict[int, tuple[int, int]]:
+    """qubit -> (rank of its line, rank of its column) in a drawing: what a reader sees,
+    whatever the spacing."""
+    lines = [line for line in text.splitlines() if re.search(r"\d", line)]
+    found = {int(m.group()): (r, m.start()) for r, line in enumerate(lines)
+             for m in re.finditer(r"\d+", line)}
+    xs = sorted({x for _, x in found.values()})
+    return {q: (r, xs.index(x)) for q, (r, x) in found.items()}
+
+
+# Every fake backend of qiskit-ibm-runtime whose documentation draws its coupling map,
+# except ibmq_essex and ibmq_london: for their 5-qubit T, IBM draws the short arm
+# horizontally, we draw the long one (both rows read in order; ours is more compact).
+IBM_DRAWN = ["paris", "almaden", "boeblingen", "burlington", "cambridge", "johannesburg",
+             "ourense", "singapore", "vigo"]
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("name", IBM_DRAWN)
+def test_device_drawings_place_qubits_as_ibm_documentation_does(name):
+    import importlib
+    import inspect
+
+    pytest.importorskip("qiskit_ibm_runtime")
+    module = importlib.import_module(
+        f"qiskit_ibm_runtime.fake_provider.backends.{name}.fake_{name}")
+    (doc,) = {cls.__doc__ for _, cls in inspect.getmembers(module, inspect.isclass)
+              if "↔" in (cls.__doc__ or "")}
+    assert _cells(render_coupling(device(name))) == _cells(doc.split("code-block:: text")[-1])
