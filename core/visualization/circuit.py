@@ -14,7 +14,7 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.patches import Arc, Circle, FancyBboxPatch, Rectangle
 
-from ..drawing import _CONTROLLED, place
+from ..drawing import CONTROLLED, place
 from ..errors import DrawingError
 
 __all__ = ["draw_circuit", "DEFAULT_FOLD", "MAX_ROWS", "MAX_ITEMS"]
@@ -117,7 +117,7 @@ def _draw_item(ax: Any, x: float, ys: dict[int, float], inst: Any, cells: dict[i
         return
     if len(qrows) > 1:
         ax.plot([x, x], [ys[qrows[0]], ys[qrows[-1]]], color=EDGE, lw=1.5, zorder=2)
-    controlled = inst.name in _CONTROLLED
+    controlled = inst.name in CONTROLLED
     for r in qrows:
         text = cells[r]
         if controlled and text == "■":
