@@ -156,8 +156,8 @@ def _cells(text: str) -> dict[int, tuple[int, int]]:
 
 
 # Every fake backend of qiskit-ibm-runtime whose documentation draws its coupling map,
-# except ibmq_essex and ibmq_london: for their 5-qubit T, IBM draws the short arm
-# horizontally, we draw the long one (both rows read in order; ours is more compact).
+# except ibmq_essex and ibmq_london: their coupling map is the very 5-qubit T of Ourense,
+# Vigo and Burlington, which IBM's documentation draws the other way (we match those).
 IBM_DRAWN = ["paris", "almaden", "boeblingen", "burlington", "cambridge", "johannesburg",
              "ourense", "singapore", "vigo"]
 
