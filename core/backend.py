@@ -39,6 +39,7 @@ from .qobj import (
     QasmQobjExperimentConfig,
     QobjExperimentHeader,
     QobjHeader,
+    experiment_size,
 )
 from .result import ExperimentResult, Result
 
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from .registry import Registry
 
 __all__ = ["Backend", "BackendConfiguration", "BackendStatus", "EngineBackend",
-           "SimulatorBackend", "DeviceBackend", "derive_seed"]
+           "SimulatorBackend", "DeviceBackend", "derive_seed", "experiment_size"]
 
 # Instructions every engine-backed backend accepts whatever its engine declares.
 _ALWAYS_OK = frozenset({"barrier"})
@@ -253,10 +254,15 @@ class EngineBackend(Backend):
                 f"seed_simulator={resolved['seed_simulator']!r} is invalid: must be an int")
         qobj = self._prepare(qobj, resolved)
         self._validate(qobj, resolved)
+        runnable = self._runnable(qobj)
+        exp_opts = [self._experiment_options(e, exp, resolved)
+                    for e, exp in enumerate(runnable.experiments)]
+        programs = self._lower(runnable, exp_opts)
         executor = resolved.pop("executor", None)
         if executor is not None and not isinstance(executor, Executor):
             executor = getattr(executor, "get_executor", lambda: executor)()
-        job = Job(self, qobj, lambda j: self._execute(j, qobj, resolved, executor))
+        job = Job(self, qobj, lambda j: self._execute(j, runnable, programs, exp_opts,
+                                                      resolved, executor))
         job.submit()
         return job
 
@@ -317,13 +323,34 @@ class EngineBackend(Backend):
             if not lo <= shots <= hi:
                 raise QobjValidationError(f"{where}: shots={shots} must be >= {lo} and <= {hi}",
                                           f"experiments[{e}].config.shots")
-            self.engine.validate_experiment(exp, options, self.device)
+            if not getattr(self.engine, "takes_program", False):  # else: validate_program
+                self.engine.validate_experiment(exp, options, self.device)
 
-    def _execute(self, job: Job, qobj: QasmQobj, options: dict[str, Any],
+    def _runnable(self, qobj: QasmQobj) -> QasmQobj:
+        """Hook for subclasses: the validated Qobj as the engine will run it."""
+        return qobj
+
+    def _lower(self, qobj: QasmQobj, exp_opts: list[dict[str, Any]]) -> list[Any]:
+        """Each experiment's lowered program, checked by the engine, for engines that take
+        programs (one lowering per experiment per job); Nones for engines that take Qobj."""
+        if not getattr(self.engine, "takes_program", False):
+            return [None] * len(qobj.experiments)
+        from .program import lower
+
+        programs = []
+        for exp, opts in zip(qobj.experiments, exp_opts):
+            program = lower(exp)
+            self.engine.validate_program(program, opts, self.device)
+            programs.append(program)
+        return programs
+
+    def _execute(self, job: Job, qobj: QasmQobj, programs: list[Any],
+                 exp_opts: list[dict[str, Any]], options: dict[str, Any],
                  executor: Executor | None) -> Result:
         start = time.perf_counter()
         exps = qobj.experiments
-        exp_opts = [self._experiment_options(e, exp, options) for e, exp in enumerate(exps)]
+        # What each task runs: the lowered program when the engine takes one, else the Qobj.
+        work = [exp if prog is None else prog for exp, prog in zip(exps, programs)]
         # Work units: (experiment index, options of one shot chunk). Chunking depends only on
         # the engine and the options, never on the executor, so results never do either.
         units = [(e, chunk) for e, opts in enumerate(exp_opts)
@@ -348,10 +375,10 @@ class EngineBackend(Backend):
         device = self.device
         if executor is None:
             for unit in units:
-                collect([unit], [run_experiment_task(self.engine, exps[unit[0]], unit[1], device)])
+                collect([unit], [run_experiment_task(self.engine, work[unit[0]], unit[1], device)])
         else:
             futures = [(batch, executor.submit(
-                run_batch_task, self.engine, device, [(exps[e], o) for e, o in batch]))
+                run_batch_task, self.engine, device, [(work[e], o) for e, o in batch]))
                 for batch in batches]
             for batch, fut in futures:
                 collect(batch, fut.result())
@@ -465,11 +492,21 @@ def merge_chunks(parts: list[tuple[ExperimentOutput, float]]) -> tuple[Experimen
             sum(t for _, t in parts))
 
 
-def run_experiment_task(engine: Engine, experiment: QasmQobjExperiment,
-                        options: Mapping[str, Any], device: Any) -> tuple[ExperimentOutput, float]:
-    """Run one experiment; module-level so process pools and Dask can pickle it."""
+def run_experiment_task(engine: Engine, experiment: Any, options: Mapping[str, Any],
+                        device: Any) -> tuple[ExperimentOutput, float]:
+    """Run one experiment; module-level so process pools and Dask can pickle it.
+
+    ``experiment`` is a Qobj experiment, or, for an engine that takes programs
+    (:attr:`Engine.takes_program`), the experiment's lowered :class:`~qfoundry.program.Program`
+    (a Qobj experiment is then lowered here)."""
     start = time.perf_counter()
-    out = engine.run_experiment(experiment, options, device)
+    if getattr(engine, "takes_program", False):
+        from .program import Program, lower
+
+        program = experiment if isinstance(experiment, Program) else lower(experiment)
+        out = engine.run_program(program, options, device)
+    else:
+        out = engine.run_experiment(experiment, options, device)
     return out, time.perf_counter() - start
 
 
@@ -478,21 +515,6 @@ def run_batch_task(engine: Engine, device: Any,
                    ) -> list[tuple[ExperimentOutput, float]]:
     """Run several experiments in one task (one pickling round trip for many small ones)."""
     return [run_experiment_task(engine, exp, opts, device) for exp, opts in items]
-
-
-def experiment_size(exp: QasmQobjExperiment) -> tuple[int, int]:
-    """(qubits, memory slots) an experiment declares, or the smallest that fit its instructions."""
-    n_qubits = getattr(exp.config, "n_qubits", getattr(exp.header, "n_qubits", None))
-    n_slots = getattr(exp.config, "memory_slots", getattr(exp.header, "memory_slots", None))
-    if n_qubits is None or n_slots is None:
-        max_q, max_m = -1, -1
-        for inst in exp.instructions:
-            max_q = max([max_q, *getattr(inst, "qubits", ())])
-            if inst.name == "measure":
-                max_m = max([max_m, *inst.memory])
-        n_qubits = max_q + 1 if n_qubits is None else n_qubits
-        n_slots = max_m + 1 if n_slots is None else n_slots
-    return int(n_qubits), int(n_slots)
 
 
 class SimulatorBackend(EngineBackend):
@@ -569,11 +591,8 @@ class DeviceBackend(EngineBackend):
                 raise UnsupportedInstructionError(
                     f"experiment {e} ({exp.name!r}) on {self.name}: {exc}{hint}") from None
 
-    def _execute(self, job: Job, qobj: QasmQobj, options: dict[str, Any],
-                 executor: Executor | None) -> Result:
-        if not self.engine.models_noise:
-            qobj = compact_qubits(qobj)
-        return super()._execute(job, qobj, options, executor)
+    def _runnable(self, qobj: QasmQobj) -> QasmQobj:
+        return qobj if self.engine.models_noise else compact_qubits(qobj)
 
     @property
     def device(self) -> Any:
