@@ -707,6 +707,12 @@ class DeviceBackend(EngineBackend):
     def status(self) -> BackendStatus:
         return BackendStatus(self.name, self.backend_version)
 
+    def _repr_png_(self) -> bytes | None:
+        """Jupyter: the device's error map (None without matplotlib)."""
+        from .notebook import backend_png
+
+        return backend_png(self)
+
     @property
     def noise_model(self) -> Any:
         """The noise model the engine applies for this device (None for ideal engines)."""

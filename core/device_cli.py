@@ -1,7 +1,8 @@
 """The device commands of the ``qfoundry`` command line.
 
 ``qfoundry devices`` lists the registered devices, ``qfoundry device show NAME`` draws one
-(NAME is ``paris``, ``fake_paris`` or a path to a TOML file), ``qfoundry import-ibm``
+(NAME is ``paris``, ``fake_paris`` or a path to a TOML file; ``--png FILE`` writes its
+error map), ``qfoundry import-ibm``
 converts an IBM snapshot. :func:`add_device_commands` registers them on the main
 parser's subparsers; each handler prints and returns an exit status, and user errors
 are raised as :class:`qfoundry.errors.QfoundryError` (unknown device, invalid file) for
@@ -11,6 +12,7 @@ the main CLI to report in one line.
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
 from typing import Any
 
@@ -37,6 +39,10 @@ def add_device_commands(subparsers: Any) -> None:
     actions = device.add_subparsers(dest="device_command", required=True, metavar="ACTION")
     show = actions.add_parser("show", help="draw the coupling map, with per-qubit calibration")
     show.add_argument("name", help="device name (paris, fake_paris) or path to a .toml file")
+    show.add_argument("--png", metavar="FILE", help="also write the error map as a picture "
+                      "(PNG, or SVG/PDF by the file's extension; needs the plot extra)")
+    show.add_argument("--color-by", choices=("readout_error", "t1", "t2"),
+                      default="readout_error", help="what colours the qubits in --png")
     show.set_defaults(handler=cmd_device_show)
 
     convert = subparsers.add_parser(
@@ -105,4 +111,9 @@ def cmd_device_show(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", DeviceSpecWarning)
         device = resolve_device(args.name)
     print(render_device(device), end="")
+    if args.png:
+        from .visualization import plot_device
+
+        plot_device(device, qubit_color=args.color_by).savefig(args.png, dpi=120)
+        print(f"picture: {args.png}", file=sys.stderr)
     return 0

@@ -27,6 +27,8 @@ __all__ = [
     "TranspilerError",
     "ResultError",
     "DevicePropertyError",
+    "DrawingError",
+    "MissingExtraError",
 ]
 
 
@@ -128,3 +130,11 @@ class ResultError(QfoundryError, LookupError):
 
 class DevicePropertyError(QfoundryError, LookupError):
     """Raised by device/backend properties lookups for a qubit or gate the device lacks."""
+
+
+class DrawingError(QfoundryError, ValueError):
+    """Raised by drawings and plots for input they cannot show (bad output, state, counts)."""
+
+
+class MissingExtraError(QfoundryError, ImportError):
+    """Raised when a feature needs an optional extra that is not installed; names the extra."""

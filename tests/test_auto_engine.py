@@ -22,10 +22,10 @@ from qfoundry.plugins.trajectory import TrajectoryEngine
 
 @pytest.fixture(scope="module")
 def backend(paris):
-    # Paris's snapshot lists no if_else, so its hardware-strict runs (transpile=False, as
-    # here) refuse conditionals; these tests are about the engine choice, not that rule.
-    dynamic = dataclasses.replace(paris, supported_instructions=(
-        *paris.supported_instructions, "if_else"))
+    # Paris as a dynamic-circuit device, so the mid-circuit cases may run with transpile=False
+    # (the real Paris lists no if_else, and hardware-strict runs refuse conditionals there).
+    dynamic = dataclasses.replace(
+        paris, supported_instructions=(*paris.supported_instructions, "if_else"))
     return DeviceBackend(DeviceSource.from_device(dynamic), AutoEngine())
 
 
