@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ._gate_methods import GateMethods
+from .circuit_parameters import ParameterMethods
 from .errors import CircuitError
+from .parameters import ParameterExpression
 
 if TYPE_CHECKING:
     from .qobj import QasmQobjExperiment
@@ -173,7 +175,7 @@ def _gate_signatures() -> dict[str, tuple[int, int]]:
     return table
 
 
-class Circuit(GateMethods):
+class Circuit(GateMethods, ParameterMethods):
     """A quantum circuit: registers plus a list of :class:`Instruction`.
 
     ``Circuit(2, 2)`` makes registers ``q`` and ``c``; ``Circuit(QuantumRegister("a", 2),
@@ -298,6 +300,7 @@ class Circuit(GateMethods):
             params = _check_amplitudes(params, len(qs), where)
         else:
             params = tuple(_real(p, where) for p in params)
+            self._check_parameter_names(params, where)
             if sig is not None:
                 n_params, n_qubits = sig[0], sig[1]
                 if len(params) != n_params:
@@ -495,7 +498,9 @@ class Circuit(GateMethods):
         return loads(text, name=name)
 
 
-def _real(value: Any, where: str) -> float:
+def _real(value: Any, where: str) -> float | ParameterExpression:
+    if isinstance(value, ParameterExpression):
+        return value if value.parameters else _real(float(value), where)
     if isinstance(value, (complex, np.complexfloating)):
         if value.imag != 0:
             raise CircuitError(f"{where}: parameter {value!r} is not real")

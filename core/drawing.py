@@ -8,7 +8,7 @@ people inspect by eye; there is no line wrapping.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .circuit import Circuit, Instruction
@@ -23,8 +23,8 @@ _CONTROLLED = {"cx": (1, "X"), "CX": (1, "X"), "cy": (1, "Y"), "cz": (1, "■"),
                "cu3": (1, "U3"), "cu": (1, "U")}
 
 
-def _num(value: float) -> str:
-    return f"{value:.4g}"
+def _num(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
 
 
 def _cells(inst: Instruction, row_of_clbit: list[int]) -> dict[int, str]:

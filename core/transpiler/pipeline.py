@@ -23,6 +23,7 @@ from .layout import (
 )
 from .optimize import cancel_inverse_pairs, optimize
 from .routing import RoutingProblem, RoutingTrial
+from .symbolic import has_symbolic, lower_symbolic
 from .target import DIRECTIVES, Target
 
 __all__ = ["Layout", "transpile_circuit", "is_native", "DEFAULT_SEED", "LAYOUT_METHODS"]
@@ -122,7 +123,10 @@ def transpile_circuit(circuit: Circuit, target: Any, *, seed: int | None = None,
                               f"only {t.n_qubits}")
     seed = DEFAULT_SEED if seed is None else int(seed)
     keep = t.basis_gates if t.edges is None else frozenset()
-    ops, phase = unroll(circuit.data, keep=keep)
+    ops = circuit.data
+    if has_symbolic(ops):  # one transpile serves every value set of a sweep
+        ops = lower_symbolic(ops, t)
+    ops, phase = unroll(ops, keep=keep)
     if optimization_level >= 1:
         ops, _ = cancel_inverse_pairs(ops)
     stats = CircuitStats(ops, n_v)
