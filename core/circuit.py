@@ -23,6 +23,7 @@ import numpy as np
 from ._gate_methods import GateMethods
 from .circuit_parameters import ParameterMethods
 from .errors import CircuitError
+from .observable import expval_params
 from .parameters import ParameterExpression
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ _NAME_RE = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
 _counter = itertools.count()
 # Non-gate instructions: name -> (num_params or None for "any", num_qubits or None, num_clbits)
 _SPECIAL = {"measure": (0, 1, 1), "reset": (0, 1, 0), "barrier": (0, None, 0),
-            "delay": (1, 1, 0), "U": (3, 1, 0), "CX": (0, 2, 0)}
+            "delay": (1, 1, 0), "U": (3, 1, 0), "CX": (0, 2, 0), "save_expval": (None, None, 0)}
 
 
 class Qubit(NamedTuple):
@@ -298,6 +299,8 @@ class Circuit(GateMethods, ParameterMethods):
             params = (_check_unitary(params, len(qs), where),)
         elif name == "initialize":
             params = _check_amplitudes(params, len(qs), where)
+        elif name == "save_expval":
+            params = expval_params(params, len(qs), where)
         else:
             params = tuple(_real(p, where) for p in params)
             self._check_parameter_names(params, where)

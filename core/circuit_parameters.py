@@ -62,6 +62,21 @@ class ParameterMethods:
                 raise ParameterError(f"{where}: a different parameter named {p.name!r} is "
                                      "already in the circuit (names must be unique)")
 
+    def save_expectation_value(self, observable: Any, qubits: Any = None,
+                               label: str = "expectation_value") -> Self:
+        """Save <observable> of the state at this point under ``label`` in the result
+        data (exact on the statevector and density-matrix engines, a mean with its
+        standard error on trajectories). The observable's qubit k is ``qubits[k]``
+        (default: the circuit's qubits in order); it must be Hermitian."""
+        from .observable import Observable
+
+        obs = Observable.coerce(observable)
+        flat = (list(range(self.num_qubits)) if qubits is None  # type: ignore[attr-defined]
+                else self._flat(qubits, "qubit"))  # type: ignore[attr-defined]
+        obs.real_coeffs(where=f"save_expectation_value {label!r}")
+        return self.append("save_expval", flat, obs.to_instruction_params(),  # type: ignore
+                           label=label)
+
     def assign_parameters(self, values: Mapping[Any, Any] | Sequence[Any], inplace: bool = False,
                           *, strict: bool = True) -> Self | None:
         """Bind parameters to numbers.

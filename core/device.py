@@ -53,7 +53,7 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 
 #: Instructions every device accepts on top of its basis gates: they are not gates a
 #: transpiler must synthesise (``reset`` is accepted only where ``basis_gates`` lists it).
-DIRECTIVES = frozenset({"measure", "barrier", "delay", "save_density_matrix"})
+DIRECTIVES = frozenset({"measure", "barrier", "delay", "save_density_matrix", "save_expval"})
 
 
 class DeviceSpecWarning(UserWarning):
