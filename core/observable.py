@@ -178,7 +178,7 @@ class Observable:
     @classmethod
     def from_instruction_params(cls, params: Sequence[Any]) -> Observable:
         terms = []
-        for k, item in enumerate(params):
+        for item in params:
             label, coeff = item
             if isinstance(coeff, (list, tuple, np.ndarray)):
                 coeff = complex(coeff[0], coeff[1])

@@ -25,13 +25,15 @@ import numpy as np
 
 from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
 
+from ._expval import parse_expval, pauli_code
 from ._fusion import GateOp, fuse
 from ._gates import GATES, NOOP_GATES
 from ._svprogram import _condition as parse_condition  # shared Qobj condition forms
 from ._svprogram import parse_bfunc
 from .noise import NoiseModel
 
-__all__ = ["Op", "Measure", "Bfunc", "Save", "Program", "compile_experiment", "active_qubits",
+__all__ = ["Op", "Measure", "Bfunc", "Save", "SaveExpval", "Program", "compile_experiment",
+           "active_qubits",
            "ptm"]
 
 _SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "ps": 1e-12}
@@ -78,6 +80,16 @@ class Save:
 
 
 @dataclass
+class SaveExpval:
+    """Record sum_t coeff_t <P_t> under ``key``; ``terms`` hold (local qubit, Pauli code)
+    pairs (qubits that stay |0> already folded in: Z -> 1, X/Y -> the term is 0)."""
+
+    terms: list[tuple[tuple[tuple[int, int], ...], float]]
+    key: str
+    cond: Any = None
+
+
+@dataclass
 class Program:
     active: tuple[int, ...]           # physical qubit of each local qubit
     n_slots: int
@@ -108,7 +120,7 @@ def active_qubits(instructions: Sequence[Any], nm: NoiseModel | None) -> list[in
     idling: set[int] = set()
     for inst in instructions:
         qubits = tuple(getattr(inst, "qubits", None) or ())
-        if inst.name == "barrier":
+        if inst.name in ("barrier", "save_expval"):  # a save reads qubits, |0> or not
             continue
         if inst.name == "measure":
             if nm is not None:
@@ -158,6 +170,17 @@ def compile_experiment(experiment: Any, nm: NoiseModel | None, dt: float | None,
                     prog.steps.append(m)
         elif name == "bfunc":
             prog.steps.append(Bfunc(*parse_bfunc(inst, where), cond))
+        elif name == "save_expval":
+            key, terms = parse_expval(inst, where)
+            _claim(saved, key, where)
+            local_terms = []
+            for paulis, coeff in terms:
+                if any(q not in local and x != "Z" for q, x in paulis):
+                    continue  # X or Y on a qubit left in |0>: the term is 0
+                local_terms.append((tuple((local[q], pauli_code(x)) for q, x in paulis
+                                          if q in local), coeff))
+            fuser.flush()
+            prog.steps.append(SaveExpval(local_terms, key, cond))
         elif name == "save_density_matrix":
             key = getattr(inst, "label", None) or "density_matrix"
             _claim(saved, key, where)

@@ -24,6 +24,7 @@ import numpy as np
 
 from qfoundry.errors import EngineError, UnsupportedInstructionError
 
+from ._expval import parse_expval
 from ._fusion import GateOp, cheap_forms, compose, fuse, relabel
 from ._gates import GATES, NOOP_GATES, permutation_of
 
@@ -34,7 +35,7 @@ UNITARY_TOLERANCE = 1e-8  # max |U U^dagger - I| entry accepted for a `unitary` 
 NORM_TOLERANCE = 1e-10  # max |norm - 1| accepted for `initialize` and initial states
 
 NON_GATE_INSTRUCTIONS = frozenset({"measure", "reset", "bfunc", "barrier", "delay", "unitary",
-                                   "initialize"})
+                                   "initialize", "save_expval"})
 _NOOPS = NOOP_GATES | {"barrier", "delay"}
 _RELATIONS = {
     "==": lambda x: x == 0, "!=": lambda x: x != 0, "<": lambda x: x < 0,
@@ -73,6 +74,8 @@ class Program:
     final_measures: list[tuple[int, int]] = field(default_factory=list)
     global_phase: float = 0.0
     dynamic: bool = False
+    # save_expval at the end: (key, terms) evaluated on the final state (see _expval)
+    saves: list[tuple[str, list]] = field(default_factory=list)
 
 
 def _where(exp_name: Any, index: int, name: str) -> str:
@@ -264,6 +267,22 @@ def parse_experiment(experiment: Any, num_qubits: int, num_clbits: int,
             raise UnsupportedInstructionError(
                 f"{where}: the unitary simulator cannot run {what}; it only applies gates")
         if iname in _NOOPS:
+            continue
+        if prog.saves and iname != "save_expval":
+            raise UnsupportedInstructionError(
+                f"{where}: follows a save_expval; on the statevector engine expectation "
+                "values are saved at the end of the circuit (the density_matrix engine "
+                "saves them anywhere)")
+        if iname == "save_expval":
+            if any(st.op != "gate" or st.cond is not None for st in steps):
+                raise UnsupportedInstructionError(
+                    f"{where}: after a measurement, reset or conditional the state is one "
+                    "sampled branch, so the statevector engine has no exact value; use the "
+                    "density_matrix engine")
+            key, terms = parse_expval(inst, where)
+            if any(key == k for k, _ in prog.saves):
+                raise EngineError(f"{where}: a value is already saved under {key!r}")
+            prog.saves.append((key, terms))
             continue
         if iname in GATES:
             ops = _gate_ops(inst, qubits, where)

@@ -27,6 +27,7 @@ from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
 
 from ._channels import QuantumChannel
 from ._dm_program import _delay, _n_slots, _terminal_measures, active_qubits
+from ._expval import parse_expval
 from ._gates import GATES, NOOP_GATES
 from ._svprogram import (
     _condition,
@@ -122,6 +123,8 @@ class Program:
     # Terminal measurements: (local qubit or None, slot, readout matrix or None), in order.
     terminal: list[tuple[int | None, int, np.ndarray | None]] = field(default_factory=list)
     n_instructions: int = 0
+    # save_expval at the end: (key, terms on local qubits; a qubit left in |0> is -1 - q)
+    saves: list[tuple[str, list]] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -174,6 +177,19 @@ def compile_program(experiment: Any, nm: NoiseModel | None, dt: float | None, *,
             raise EngineError(f"{where}: repeats a qubit in {list(qubits)}")
         cond = _condition(inst, header, where)
         if iname == "barrier":
+            continue
+        if prog.saves and iname != "save_expval":
+            raise UnsupportedInstructionError(
+                f"{where}: follows a save_expval; on the trajectory engine expectation values "
+                "are saved at the end of the circuit (the density_matrix engine saves them "
+                "anywhere)")
+        if iname == "save_expval":
+            key, terms = parse_expval(inst, where)
+            if cond is not None or any(key == k for k, _ in prog.saves):
+                raise EngineError(f"{where}: save_expval must be unconditioned with a label "
+                                  "of its own")
+            prog.saves.append((key, [(tuple((local.get(q, -1 - q), x) for q, x in paulis), c)
+                                     for paulis, c in terms]))
             continue
         if iname == "measure":
             slots = tuple(int(m) for m in getattr(inst, "memory", None) or ())

@@ -35,7 +35,7 @@ from qfoundry.errors import SimulationTooLargeError
 from qfoundry.hookspecs import hookimpl
 from qfoundry.options import Options
 
-from ._dm_program import Bfunc, Measure, Op, Program, Save, compile_experiment
+from ._dm_program import Bfunc, Measure, Op, Program, Save, SaveExpval, compile_experiment
 from ._gates import GATES
 from ._kernels import matmul_to_front
 from ._svprogram import condition_holds
@@ -57,7 +57,7 @@ class DensityMatrixEngine(Engine):
     description = "Exact density-matrix simulation with noise (fake devices, custom models)"
     supported_instructions = frozenset(GATES) | frozenset(
         {"unitary", "measure", "reset", "barrier", "bfunc", "delay", "initialize",
-         "save_density_matrix"})
+         "save_density_matrix", "save_expval"})
 
     @classmethod
     def default_options(cls) -> Options:
@@ -306,7 +306,23 @@ class _Simulation:
                 self._merge()
             elif isinstance(step, Save):
                 saved[step.key] = self._saved(step.qubits)
+            elif isinstance(step, SaveExpval):
+                saved[step.key] = self._expval(step.terms)
         return saved
+
+    def _expval(self, terms: list) -> float:
+        """sum_t c_t Tr(rho P_t): with rho = sum_P r_P P / 2^n, Tr(rho P) is r_P / r_I
+        itself, one read per term per branch; branches are weighted by probability."""
+        total = sum(b.weight for b in self.branches)
+        value = 0.0
+        for b in self.branches:
+            norm = float(b.state[(0,) * b.state.ndim])
+            for paulis, coeff in terms:
+                codes = dict(paulis)
+                index = tuple((codes.get(label // 2, 0) >> (label % 2)) & 1
+                              for label in b.labels)
+                value += b.weight / total * coeff * float(b.state[index]) / norm
+        return value
 
     def _saved(self, qubits: Sequence[int]) -> np.ndarray:
         total = sum(b.weight for b in self.branches)

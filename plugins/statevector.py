@@ -29,6 +29,7 @@ from qfoundry.errors import EngineError, SimulationTooLargeError
 from qfoundry.hookspecs import hookimpl
 from qfoundry.options import Options
 
+from ._expval import expval_tensor
 from ._fusion import relabel
 from ._gates import GATES
 from ._svprogram import (
@@ -165,7 +166,8 @@ class StatevectorEngine(Engine):
             state.data *= np.exp(1j * prog.global_phase)
         rng = np.random.default_rng(int(options["seed_simulator"]))
         finals: list[np.ndarray] = []
-        keep = (lambda st: finals.append(st.to_array())) if method == "statevector" else None
+        keep = (lambda st: finals.append(st.to_array())) if (
+            method == "statevector" or prog.saves) else None
         budget = max(1, physical_memory() // (4 * state.nbytes))
         outcomes, leaves = run_program(prog, state, shots, rng, budget, keep)
 
@@ -178,10 +180,15 @@ class StatevectorEngine(Engine):
             data["counts"] = {}
             if options.get("memory"):
                 data["memory"] = []
-            logger.warning("experiment %r has no classical bits: its counts are empty",
-                           getattr(experiment.header, "name", None))
+            if not prog.saves:  # an expectation-value run has nothing to count
+                logger.warning("experiment %r has no classical bits: its counts are empty",
+                               getattr(experiment.header, "name", None))
         if method == "statevector":
             data["statevector"] = _chop(finals[0], float(options.get("chop_threshold", 0)))
+        if prog.saves:  # one leaf: nothing before the saves branches (see _svprogram)
+            psi = finals[0].reshape((2,) * n) if n else finals[0]
+            axis_of = {q: n - 1 - q for q in range(n)}
+            data.update({key: expval_tensor(psi, axis_of, terms) for key, terms in prog.saves})
         metadata = {
             "method": "statevector", "num_qubits": n, "fusion": fusion,
             "measure_sampling": bool(prog.final_measures) and sample,

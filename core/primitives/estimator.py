@@ -81,7 +81,7 @@ class Estimator:
             evs, variances = fetch()  # each (n_param_sets, n_observables)
             ev = evs[p_idx, o_idx]
             std = np.sqrt(variances[p_idx, o_idx])
-            return PubResult(DataBin(pub.shape, evs=ev, stds=std, shape=pub.shape),
+            return PubResult(DataBin(pub.shape, evs=ev, stds=std),
                              {"target_precision": precision, "shots": shots,
                               "circuit_metadata": dict(pub.circuit.metadata)})
         return finish
