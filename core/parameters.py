@@ -330,7 +330,8 @@ def _substitute(node: tuple, lookup: Mapping[str, Any]) -> tuple:
         return ("num", float(lookup[name])) if name in lookup else node
     kids = [_substitute(c, lookup) for c in node[1:]]
     if all(k[0] == "num" for k in kids):
-        return ("num", float(_apply(kind, [k[1] for k in kids])))
+        with np.errstate(all="ignore"):  # a nan or inf angle is reported by the caller
+            return ("num", float(_apply(kind, [k[1] for k in kids])))
     return (kind, *kids)
 
 
