@@ -47,8 +47,8 @@ _LAZY = {
     "Estimator": ("primitives", "Estimator"),
     "Sampler": ("primitives", "Sampler"),
     "transpile": ("transpiler", "transpile"),
-    "NoiseModel": ("plugins.noise", "NoiseModel"),
-    "ReadoutError": ("plugins.noise", "ReadoutError"),
+    "NoiseModel": ("noise", "NoiseModel"),
+    "ReadoutError": ("noise", "ReadoutError"),
 }
 
 

@@ -162,14 +162,12 @@ ClbitSpec = int | Clbit | ClassicalRegister | Sequence[int | Clbit] | range
 
 @functools.cache
 def _gate_signatures() -> dict[str, tuple[int, int]]:
-    """(num_params, num_qubits) of every gate the Circuit knows: qelib1, then the engines'."""
+    """(num_params, num_qubits) of every gate the Circuit knows: qelib1, then the gate table's
+    extras (rzx, ecr, ...)."""
+    from .gates import GATES  # numpy: imported on first use, not with the Circuit module
     from .qasm2 import qelib1_signatures
 
     table = {}
-    try:  # gates an engine adds beyond qelib1 (rzx, ecr, ...); absent in a bare core
-        from qfoundry.plugins._gates import GATES
-    except ImportError:
-        GATES = {}
     for name, spec in GATES.items():
         table[name] = (spec.num_params, spec.num_qubits)
     table.update(qelib1_signatures())

@@ -19,6 +19,7 @@ __all__ = [
     "SimulationTooLargeError",
     "JobError",
     "JobTimeoutError",
+    "WorkerDiedError",
     "QasmError",
     "CircuitError",
     "DeviceSpecError",
@@ -78,6 +79,10 @@ class JobError(QfoundryError):
 
 class JobTimeoutError(JobError, TimeoutError):
     """Raised by Job.result(timeout=...) when the job is not finished in time."""
+
+
+class WorkerDiedError(JobError):
+    """Raised in a job run on worker processes when a worker died (killed, out of memory)."""
 
 
 class QasmError(QfoundryError):

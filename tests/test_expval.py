@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import qfoundry as qf
-from qfoundry.plugins._gates import gate_matrix
-from qfoundry.plugins.noise import NoiseModel
+from qfoundry.gates import gate_matrix
+from qfoundry.noise import NoiseModel
 
 GATES_1Q = [("h", 0), ("x", 0), ("sx", 0), ("s", 0), ("t", 0), ("rx", 1), ("ry", 1), ("rz", 1),
             ("u3", 3)]

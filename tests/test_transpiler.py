@@ -21,7 +21,7 @@ import qfoundry
 from qfoundry.circuit import Circuit
 from qfoundry.devices import Device, GateProperties, QubitProperties, check_native
 from qfoundry.errors import TranspilerError
-from qfoundry.plugins._gates import GATES, gate_matrix
+from qfoundry.gates import GATES, gate_matrix
 from qfoundry.transpiler import is_native, transpile, transpile_circuit
 
 SKIP = {"barrier", "measure", "delay"}

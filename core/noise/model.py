@@ -26,7 +26,7 @@ import numpy as np
 
 from qfoundry.errors import NoiseError
 
-from ._channels import (
+from .channels import (
     QuantumChannel,
     amplitude_damping,
     check_cptp,
@@ -365,7 +365,7 @@ def _names(instructions: str | Iterable[str]) -> list[str]:
 
 def _as_channel(error: Any) -> QuantumChannel:
     if not isinstance(error, QuantumChannel):
-        raise NoiseError(f"expected a QuantumChannel (see qfoundry.plugins.noise), got "
+        raise NoiseError(f"expected a QuantumChannel (see qfoundry.noise), got "
                          f"{type(error).__name__}")
     return error
 
@@ -422,5 +422,5 @@ def noise_model_for(device: Any, options: Mapping[str, Any]) -> NoiseModel | Non
     if choice is None or isinstance(choice, NoiseModel):
         return choice
     raise NoiseError(f"noise_model={choice!r} is invalid: use 'device', None (ideal) or a "
-                     "qfoundry.plugins.noise.NoiseModel")
+                     "qfoundry.noise.NoiseModel")
 

@@ -5,11 +5,11 @@ A channel applied to a pure state picks one Kraus operator K_i with its Born pro
 channel, whichever Kraus decomposition is used. The decomposition still matters for speed:
 
 * **Structure.** A device error is built as depolarizing, then relaxation on each qubit
-  (:func:`qfoundry.plugins.noise.NoiseModel.from_device`). Sampled part by part, in that
+  (:func:`qfoundry.noise.NoiseModel.from_device`). Sampled part by part, in that
   order, it needs one draw among 16 Paulis and one among 3 relaxation operators per qubit,
   instead of one among the 4^k eigenvectors of the Choi matrix; and every operator is a
   tensor product, so a product state stays a product state (the engine keeps unentangled
-  qubits apart, :mod:`._traj_state`). :func:`unravel` follows how a channel was built
+  qubits apart, :mod:`.state`). :func:`unravel` follows how a channel was built
   (``composite``, ``tensor``, ``depolarizing``, ``pauli``, ``unitary``) and checks the
   result against the channel's superoperator; anything else uses the canonical Kraus set.
 * **Mixtures.** Depolarizing and Pauli channels are mixtures of unitaries: their draw
@@ -26,7 +26,7 @@ channel, whichever Kraus decomposition is used. The decomposition still matters 
   damping (T2 = 2*T1) has no identity part (it is an extreme point): q = 0.
 
 Every item lists its most likely operator first (index 0): trajectories that draw it at
-every step of a block share one state (:mod:`._traj_program`).
+every step of a block share one state (:mod:`.program`).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._channels import QuantumChannel
+from qfoundry.noise.channels import QuantumChannel
 
 __all__ = ["Item", "unravel", "embed", "PAULI_MATRICES"]
 

@@ -2,15 +2,15 @@
 
 Every instruction becomes its ideal operation followed by its noise channel, looked up by
 physical qubits exactly as the density-matrix engine does (the same
-:class:`~qfoundry.plugins.noise.NoiseModel`, the same active qubits and terminal
-measurements, :mod:`._dm_program`). Channels are unravelled into small sampling steps
-(:mod:`._traj_noise`). Runs of unconditional instructions are then fused into
+:class:`~qfoundry.noise.NoiseModel`, the same active qubits and terminal
+measurements, :mod:`..density_matrix.program`). Channels are unravelled into small sampling steps
+(:mod:`.unravel`). Runs of unconditional instructions are then fused into
 :class:`Block` s of at most ``fuse`` qubits, each a list of items on the block's qubits:
 one pass over the state applies a whole block, whatever the trajectory drew.
 
 A block also carries its **dominant operator** D: the product of every item's most likely
 operator, which is the ideal gates themselves when every channel has an identity part
-(:mod:`._traj_noise`). Shots that draw it at every step (most of them: a Paris CX
+(:mod:`.unravel`). Shots that draw it at every step (most of them: a Paris CX
 deviates with probability about 2%) need no per-item work at all: the chance that a shot
 does is ``p_fixed``, known at compile time (times ``||D psi||^2 / ||psi||^2`` when a
 channel without an identity part, pure amplitude damping, makes D non-unitary).
@@ -24,12 +24,13 @@ from typing import Any
 import numpy as np
 
 from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
+from qfoundry.gates import GATES, NOOP_GATES
+from qfoundry.noise.channels import QuantumChannel
+from qfoundry.noise.model import NoiseModel
 
-from ._channels import QuantumChannel
-from ._dm_program import _delay, _n_slots, _terminal_measures, active_qubits
-from ._expval import parse_expval
-from ._gates import GATES, NOOP_GATES
-from ._svprogram import (
+from .._sim.expval import parse_expval
+from ..density_matrix.program import _delay, _n_slots, _terminal_measures, active_qubits
+from ..statevector.program import (
     _condition,
     _initial_amplitudes,
     _params,
@@ -37,8 +38,7 @@ from ._svprogram import (
     _where,
     parse_bfunc,
 )
-from ._traj_noise import Item, embed, unravel
-from .noise import NoiseModel
+from .unravel import Item, embed, unravel
 
 __all__ = ["Block", "Measure", "Reset", "Init", "Bfunc", "Program", "compile_program",
            "can_sample", "has_quantum_noise"]
@@ -287,7 +287,7 @@ def _fused(run: list[_Raw], limit: int, n: int) -> list[Block]:
 
     A block grows greedily from the first pending instruction; one that does not fit is
     deferred, as is every later one sharing a qubit with a deferred one, so instructions
-    only move past instructions on other qubits (as :func:`._fusion.fuse`)."""
+    only move past instructions on other qubits (as :func:`qfoundry.plugins._sim.fusion.fuse`)."""
     done = [False] * len(run)
     out = []
     for first in range(len(run)):

@@ -6,11 +6,11 @@ experiment fails at submission, before any memory is allocated. It then
 
 * looks up gate matrices once (read-only cached arrays for fixed gates),
 * splits measurements into *final* ones, sampled for all shots from the final state,
-  and mid-circuit ones, which branch the state (see :mod:`._svrun`): a
+  and mid-circuit ones, which branch the state (see :mod:`.run`): a
   measurement is final when nothing later touches its qubit or reads a classical bit
   (measurement commutes with gates on other qubits, so deferring it changes nothing),
 * rewrites gates into cheaper forms and fuses runs of unconditional gates
-  (:mod:`._fusion`), and tells each dense gate which qubits the next ones use.
+  (:mod:`.._sim.fusion`), and tells each dense gate which qubits the next ones use.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from qfoundry.errors import EngineError, UnsupportedInstructionError
+from qfoundry.gates import GATES, NOOP_GATES, permutation_of
 
-from ._expval import parse_expval
-from ._fusion import GateOp, cheap_forms, compose, fuse, relabel
-from ._gates import GATES, NOOP_GATES, permutation_of
+from .._sim.expval import parse_expval
+from .._sim.fusion import GateOp, cheap_forms, compose, fuse, relabel
 
 __all__ = ["Program", "Step", "compile_experiment", "parse_bfunc", "NON_GATE_INSTRUCTIONS",
            "UNITARY_TOLERANCE", "NORM_TOLERANCE"]

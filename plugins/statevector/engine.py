@@ -7,10 +7,10 @@
 
 The hidden option ``method`` ("automatic", "statevector", "unitary", as Aer's) is what
 tells the three apart. Speed comes from four places, each documented where it lives:
-gate fusion (:mod:`._fusion`), a lazily ordered tensor so a gate costs one or two passes
-over memory (:mod:`._svstate`), sampling final measurements for all shots from one final
+gate fusion (:mod:`.._sim.fusion`), a lazily ordered tensor so a gate costs one or two passes
+over memory (:mod:`.state`), sampling final measurements for all shots from one final
 state, and branching on mid-circuit outcomes instead of simulating shot by shot
-(:mod:`._svrun`). See docs/performance.md for the measured figures.
+(:mod:`.run`). See docs/performance.md for the measured figures.
 """
 
 from __future__ import annotations
@@ -26,20 +26,20 @@ import numpy as np
 from qfoundry.backend import SimulatorBackend, experiment_size
 from qfoundry.engine import Engine, ExperimentOutput
 from qfoundry.errors import EngineError, SimulationTooLargeError
+from qfoundry.gates import GATES
 from qfoundry.hookspecs import hookimpl
 from qfoundry.options import Options
 
-from ._expval import expval_tensor
-from ._fusion import relabel
-from ._gates import GATES
-from ._svprogram import (
+from .._sim.expval import expval_tensor
+from .._sim.fusion import relabel
+from .program import (
     NON_GATE_INSTRUCTIONS,
     checked_amplitudes,
     compile_experiment,
     parse_experiment,
 )
-from ._svrun import apply_gate, run_program
-from ._svstate import SVState
+from .run import apply_gate, run_program
+from .state import SVState
 
 __all__ = ["StatevectorEngine", "register_engines", "register_backends", "physical_memory"]
 

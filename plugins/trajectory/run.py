@@ -2,7 +2,7 @@
 
 A branch is (state, shots, classical record). Shots share a branch as long as they drew
 the same operators, so the engine never simulates shot by shot unless the noise makes
-every shot different. At a noisy block (:class:`._traj_program.Block`) of a branch with
+every shot different. At a noisy block (:class:`.program.Block`) of a branch with
 ``s`` shots:
 
 1. apply the block's dominant operator D (one product on the block's qubits) out of
@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from ._expval import expval_tensor
-from ._svprogram import condition_holds
-from ._svrun import Outcomes
-from ._traj_program import Bfunc, Block, Init, Measure, Program
-from ._traj_state import Factor, Product, gram
+from .._sim.expval import expval_tensor
+from ..statevector.program import condition_holds
+from ..statevector.run import Outcomes
+from .program import Bfunc, Block, Init, Measure, Program
+from .state import Factor, Product, gram
 
 __all__ = ["run_program", "Stats", "mean_and_stderr"]
 

@@ -88,7 +88,7 @@ def check_cptp(superop: np.ndarray, *, atol: float = ATOL, what: str = "channel"
 class QuantumChannel:
     """An immutable CPTP map on ``num_qubits`` qubits.
 
-    Build one with the constructors of :mod:`qfoundry.plugins.noise` (``depolarizing``,
+    Build one with the constructors of :mod:`qfoundry.noise` (``depolarizing``,
     ``thermal_relaxation``, ``kraus``...) or :meth:`from_kraus`, :meth:`from_superop`,
     :meth:`from_choi`, :meth:`from_unitary`; user-supplied matrices are checked CPTP.
     ``kind`` and ``params`` record how it was made, for inspection.

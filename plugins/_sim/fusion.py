@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._kernels import apply_diagonal, apply_matrix, apply_permutation
+from .kernels import apply_diagonal, apply_matrix, apply_permutation
 
 __all__ = ["GateOp", "fuse", "compose", "relabel", "cheap_forms"]
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._kernels import (
+from .._sim.kernels import (
     apply_diagonal,
     apply_matrix,
     apply_permutation,

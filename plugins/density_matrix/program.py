@@ -8,7 +8,7 @@ engine moves and multiplies half the bytes of a complex superoperator and does a
 quarter of the flops. A string's index is C-order over per-qubit ``I, X, Y, Z = 0..3``,
 most significant qubit first: each qubit is a pair of adjacent bit axes of the state
 tensor (low bit ``2q``, high bit ``2q + 1``), so a k-qubit PTM is a 2k-"qubit" matrix for
-:mod:`qfoundry.plugins._kernels` with operator qubits ``(low q0, high q0, low q1, ...)``.
+:mod:`qfoundry.plugins._sim.kernels` with operator qubits ``(low q0, high q0, low q1, ...)``.
 Runs of unconditional maps are fused into blocks of at most ``fuse`` qubits.
 
 Measurements the rest of the circuit cannot observe (nothing acts on the qubit or reads
@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
+from qfoundry.gates import GATES, NOOP_GATES
+from qfoundry.noise.model import NoiseModel
 
-from ._expval import parse_expval, pauli_code
-from ._fusion import GateOp, fuse
-from ._gates import GATES, NOOP_GATES
-from ._svprogram import _condition as parse_condition  # shared Qobj condition forms
-from ._svprogram import parse_bfunc
-from .noise import NoiseModel
+from .._sim.expval import parse_expval, pauli_code
+from .._sim.fusion import GateOp, fuse
+from ..statevector.program import _condition as parse_condition  # shared Qobj condition forms
+from ..statevector.program import parse_bfunc
 
 __all__ = ["Op", "Measure", "Bfunc", "Save", "SaveExpval", "Program", "compile_experiment",
            "active_qubits",
@@ -375,7 +375,7 @@ def ptm(superop: np.ndarray, k: int) -> np.ndarray:
 class _Pending:
     """Unconditional maps waiting to be fused; other steps flush them first, in order.
 
-    Fusion is the statevector engine's (:func:`qfoundry.plugins._fusion.fuse`): a PTM on
+    Fusion is the statevector engine's (:func:`qfoundry.plugins._sim.fusion.fuse`): a PTM on
     k qubits is a "general" operator on their 2k bit axes, and a block of ``limit`` qubits
     is one on ``2 * limit`` bits (each qubit's two bits always travel together)."""
 

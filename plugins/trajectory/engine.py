@@ -5,20 +5,20 @@ probability ||K_i psi||^2 and the state continues as K_i psi, renormalised. Aver
 shots this is the channel itself, so amplitude damping and thermal relaxation are exact
 in distribution (not Pauli-twirled). The noise model, the active qubits, the terminal
 measurements and the readout errors are the density-matrix engine's
-(:func:`~qfoundry.plugins.noise.noise_model_for`), so both engines sample the same
+(:func:`~qfoundry.noise.noise_model_for`), so both engines sample the same
 distribution; this one needs memory for a statevector, not a density matrix.
 
 What makes it fast (details in docs/engines.md, figures in docs/performance.md):
 
-* **Shots that draw alike share work** (:mod:`._traj_run`): all shots start as one
+* **Shots that draw alike share work** (:mod:`.run`): all shots start as one
   branch; a block of gates costs one pass for the whole branch, and only shots that
   draw a non-dominant Kraus operator split off, sampled exactly from the block's reduced
   density matrix. Mid-circuit measurements branch the same way.
-* **Unentangled qubits are kept apart** (:mod:`._traj_state`): a branch is a product of
+* **Unentangled qubits are kept apart** (:mod:`.state`): a branch is a product of
   small statevectors, merged when a gate entangles them and split again when a qubit is
   left in a product state, so a shot of a weakly entangling 20-qubit circuit costs
   kilobytes, not a 2^20 statevector.
-* **Fusion** (:mod:`._traj_program`): runs of instructions with their noise are fused
+* **Fusion** (:mod:`.program`): runs of instructions with their noise are fused
   into blocks of up to ``fusion_max_qubits`` qubits, one product each.
 """
 
@@ -32,14 +32,14 @@ import numpy as np
 
 from qfoundry.engine import Engine, ExperimentOutput
 from qfoundry.errors import SimulationTooLargeError
+from qfoundry.gates import GATES
 from qfoundry.hookspecs import hookimpl
+from qfoundry.noise.model import NoiseModel, noise_model_for
 from qfoundry.options import Options
 
-from ._gates import GATES
-from ._traj_program import Program, compile_program
-from ._traj_run import mean_and_stderr, run_program
-from .density_matrix import _available_bytes, _dt, _fmt
-from .noise import NoiseModel, noise_model_for
+from ..density_matrix.engine import _available_bytes, _dt, _fmt
+from .program import Program, compile_program
+from .run import mean_and_stderr, run_program
 
 __all__ = ["TrajectoryEngine", "register_engines", "register_backends", "max_active_qubits"]
 

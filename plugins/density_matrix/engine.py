@@ -6,14 +6,14 @@ One run of an experiment:
    plain ``measure``) are simulated, so a 3-qubit circuit on 27-qubit Paris costs a
    3-qubit density matrix. Noise is looked up by physical qubit; counts by memory slot.
 2. **Compile.** Each instruction becomes one linear map, the ideal operation followed by
-   its noise channel (:func:`~qfoundry.plugins.noise.noise_model_for`). Runs of maps are
+   its noise channel (:func:`~qfoundry.noise.noise_model_for`). Runs of maps are
    fused into blocks of up to ``fusion_max_qubits`` qubits (the shared
-   :func:`~qfoundry.plugins._fusion.fuse`), so one pass over rho applies a cx with the
+   :func:`~qfoundry.plugins._sim.fusion.fuse`), so one pass over rho applies a cx with the
    1-qubit gates and noise channels around it.
 3. **Evolve.** rho is held by its real Pauli coefficients (``rho = sum_P r_P P / 2^n``,
-   see :mod:`qfoundry.plugins._dm_program`): a tensor of 2n bit axes, two per qubit, whose
+   see :mod:`.program`): a tensor of 2n bit axes, two per qubit, whose
    order is tracked lazily. A block is one transpose and one BLAS product on it
-   (:func:`~qfoundry.plugins._kernels.matmul_to_front`), real, through two buffers.
+   (:func:`~qfoundry.plugins._sim.kernels.matmul_to_front`), real, through two buffers.
    Mid-circuit measurements split the state into branches, one per classical record,
    with their probabilities; branches with equal records merge, so conditionals and
    ``bfunc`` are exact without simulating shot by shot.
@@ -32,14 +32,14 @@ import numpy as np
 
 from qfoundry.engine import Engine, ExperimentOutput
 from qfoundry.errors import SimulationTooLargeError
+from qfoundry.gates import GATES
 from qfoundry.hookspecs import hookimpl
+from qfoundry.noise.model import NoiseModel, noise_model_for
 from qfoundry.options import Options
 
-from ._dm_program import Bfunc, Measure, Op, Program, Save, SaveExpval, compile_experiment
-from ._gates import GATES
-from ._kernels import matmul_to_front
-from ._svprogram import condition_holds
-from .noise import NoiseModel, noise_model_for
+from .._sim.kernels import matmul_to_front
+from ..statevector.program import condition_holds
+from .program import Bfunc, Measure, Op, Program, Save, SaveExpval, compile_experiment
 
 __all__ = ["DensityMatrixEngine", "register_engines", "register_backends", "max_active_qubits"]
 

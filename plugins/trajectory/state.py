@@ -1,7 +1,7 @@
 """The state of one trajectory branch: a product of independent factors.
 
 A trajectory's state is often far from maximally entangled: every qubit starts alone in
-|0>, device noise acts through tensor-product Kraus operators (:mod:`._traj_noise`), a
+|0>, device noise acts through tensor-product Kraus operators (:mod:`.unravel`), a
 measurement or reset leaves its qubit alone again, and many circuits entangle only a few
 qubits at a time (a QFT on a basis state never entangles at all). So the state is kept
 as a tensor product of :class:`Factor` s, each the amplitudes of a set of qubits:
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import scipy.linalg.blas as blas
 
-from ._svrun import sample_indices
+from ..statevector.run import sample_indices
 
 __all__ = ["Factor", "Product", "gram", "SPLIT_TOLERANCE", "SPLIT_MAX_QUBITS"]
 

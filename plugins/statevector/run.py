@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from ._svprogram import Program, condition_holds
-from ._svstate import SVState
+from .program import Program, condition_holds
+from .state import SVState
 
 __all__ = ["run_program", "sample_indices", "apply_gate", "Outcomes"]
 
