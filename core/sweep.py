@@ -113,6 +113,10 @@ def bind_experiments(exp: QasmQobjExperiment, bind: Mapping[Any, Any], where: st
                                  f"angle {expr} is {a[bad]} for value set {bad}")
         angles.append(a)
     base_header = exp.header.to_dict()
+    # The template engines may lower once (see plugins/density_matrix): a fresh object per
+    # run, carrying every value set's angles, so concurrent jobs never share one.
+    template = QasmQobjExperiment(exp.config, exp.header, exp.instructions)
+    template.sweep_angles = {(i, k): a for (i, k, _), a in zip(slots, angles)}
     out = []
     for s in range(count):
         insts = list(exp.instructions)
@@ -125,7 +129,9 @@ def bind_experiments(exp: QasmQobjExperiment, bind: Mapping[Any, Any], where: st
         header = dict(base_header)
         header["metadata"] = {**(base_header.get("metadata") or {}),
                               "parameter_values": {n: float(values[n][s]) for n in names}}
-        out.append(QasmQobjExperiment(exp.config, QobjExperimentHeader(**header), insts))
+        bound = QasmQobjExperiment(exp.config, QobjExperimentHeader(**header), insts)
+        bound.template, bound.sweep_index = template, s
+        out.append(bound)
     return out
 
 
