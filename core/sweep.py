@@ -12,6 +12,7 @@ that carry one. Nothing else about the experiment changes between value sets.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,16 +28,20 @@ __all__ = ["symbolic_slots", "experiment_parameters", "bind_experiments", "expan
 Slot = tuple[int, int, ParameterExpression]
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> ParameterExpression | float:
+    """Expression text parsed once: a sweep needs names and values, not parameter identity."""
+    return parse_expression(text)
+
+
 def symbolic_slots(exp: QasmQobjExperiment) -> list[Slot]:
     """(instruction index, parameter index, expression) of every symbolic angle."""
-    table: dict[str, Parameter] = {}
     slots = []
     for i, inst in enumerate(exp.instructions):
         for k, p in enumerate(getattr(inst, "params", ()) or ()):
             if isinstance(p, str):
-                expr = parse_expression(p, table)
+                expr = _parsed(p)
                 if isinstance(expr, ParameterExpression):
-                    table.update({q.name: q for q in expr.parameters})
                     slots.append((i, k, expr))
     return slots
 
