@@ -19,17 +19,20 @@ options={"maxiter": 100})``, exact expectation values (no shots):
 
 Lines of code: the non-blank, non-comment lines of each ``qaoa_*`` function below (circuit,
 observable, cost function and optimiser call). One BLAS thread; interleaved rounds; the
-machine may be shared, so compare ratios.
+machine may be shared, so compare ratios. ``--blas-default`` leaves BLAS threading as the
+environment has it.
 
-    python benchmarks/bench_qaoa.py [--rounds 3]
+    python benchmarks/bench_qaoa.py [--rounds 3] [--blas-default]
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+if "--blas-default" not in sys.argv:  # else: the environment as it is (no BLAS pinning)
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
 import inspect  # noqa: E402
@@ -134,6 +137,8 @@ def _manila_errors() -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--blas-default", action="store_true",
+                        help="leave BLAS threading as the environment has it")
     args = parser.parse_args()
 
     import pennylane
@@ -170,7 +175,9 @@ def main() -> None:
             times[key].append(time.perf_counter() - start)
     print(f"# {platform.python_version()}, numpy {np.__version__}, qiskit {qiskit.__version__}, "
           f"qiskit-aer {qiskit_aer.__version__}, pennylane {pennylane.__version__}; "
-          f"{os.cpu_count()} cores (shared); median of {args.rounds} interleaved rounds")
+          f"{os.cpu_count()} cores (shared), OPENBLAS_NUM_THREADS="
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; median of {args.rounds} "
+          "interleaved rounds")
     loc = {"qfoundry": lines_of(qaoa_qfoundry), "aer": lines_of(qaoa_aer),
            "pennylane": lines_of(qaoa_pennylane)}
     print("| case | simulator | seconds | vs qfoundry | evaluations | final energy | lines |")

@@ -15,19 +15,23 @@ value set, with Manila's noise.
   max_parallel_threads=1).run(t, parameter_binds=[...], shots=1024)`` (Aer's automatic
   method picks the density matrix here, as ours does).
 
-One BLAS thread for every side (set before numpy loads). Rounds are interleaved and the
+One BLAS thread for every side (set before numpy loads), or the default environment with
+``--blas-default``. Rounds are interleaved and the
 median of each is reported; the machine may be shared, so compare ratios.
 
     python benchmarks/bench_sweeps.py               # 1000 value sets, 3 rounds
     python benchmarks/bench_sweeps.py --sets 200 --rounds 1
+    python benchmarks/bench_sweeps.py --blas-default  # BLAS threads as the environment has them
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+if "--blas-default" not in sys.argv:  # else: the environment as it is (no BLAS pinning)
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -64,6 +68,8 @@ def main() -> None:
     parser.add_argument("--bound", type=int, default=100,
                         help="value sets timed as separate runs (scaled to --sets)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--blas-default", action="store_true",
+                        help="leave BLAS threading as the environment has it")
     args = parser.parse_args()
 
     import qiskit
@@ -118,7 +124,7 @@ def main() -> None:
         .results[0].metadata.get("method")
     print(f"# {platform.python_version()}, numpy {np.__version__}, qiskit {qiskit.__version__}, "
           f"qiskit-aer {qiskit_aer.__version__}; {os.cpu_count()} cores (shared), "
-          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}")
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     print(f"# {N}-qubit {LAYERS}-layer HEA on fake_manila, {args.sets} value sets x "
           f"{SHOTS} shots, median of {args.rounds} interleaved rounds; Aer method: {method}")
     print("| run | seconds | per value set (ms) | vs one call |")

@@ -216,6 +216,11 @@ def _is_qiskit_circuit(obj: Any) -> bool:
 def _from_qiskit(qc: Any) -> Circuit:
     import qiskit.qasm2  # only reached when the caller already holds a Qiskit object
 
+    if qc.parameters:  # OpenQASM 2 cannot carry them
+        from ._qiskit_circuit import from_parameterised_qiskit
+
+        return from_parameterised_qiskit(qc)
+
     try:
         text = qiskit.qasm2.dumps(qc)
     except Exception as exc:  # Qiskit's own error types; re-raised as ours with its reason

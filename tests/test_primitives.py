@@ -168,3 +168,27 @@ def test_sampler_counts_equal_a_seeded_sweep():
         c.parameters)}], shots=300, seed_simulator=9).result()
     for k in range(3):
         assert res.data.meas.get_counts(k) == sweep.get_counts(k)
+
+
+@pytest.mark.oracle
+def test_parameterised_qiskit_circuits_keep_their_expressions():
+    qiskit = pytest.importorskip("qiskit")
+    from qiskit.circuit import Parameter as QParameter
+    from qiskit.circuit import ParameterVector as QVector
+    from qiskit.primitives import StatevectorEstimator
+    from qiskit.quantum_info import SparsePauliOp
+
+    t, v = QParameter("t"), QVector("v", 2)
+    qc = qiskit.QuantumCircuit(2)
+    qc.rx(2 * t + 1, 0)
+    qc.rzz(v[1].sin(), 0, 1)
+    qc.u(t, v[0], 0.5, 1)
+    qc.ry(v[0].exp() - v[1].log(), 0)
+    obs = SparsePauliOp.from_list([("XY", 1.0), ("ZZ", 0.5)])
+    values = [[0.3, 0.2, 0.5], [1.0, 2.0, 3.0]]
+    want = StatevectorEstimator().run([(qc, obs, values)]).result()[0].data.evs
+    got = qf.Estimator(qf.get_backend("qasm_simulator")).run([(qc, obs, values)]).result()
+    np.testing.assert_allclose(got[0].data.evs, want, atol=1e-10)
+    qc.append(qiskit.circuit.library.QFTGate(2), [0, 1])
+    with pytest.raises(qf.CircuitError, match="decompose"):
+        qf.Estimator(qf.get_backend("qasm_simulator")).run([(qc, obs, values)])
