@@ -46,6 +46,7 @@ class Estimator:
         self.default_shots = int(default_shots)
         self.seed = seed
         self.run_options = dict(run_options or {})
+        self._transpiled: dict[tuple, Circuit] = {}  # see _mapped
 
     def run(self, pubs: Iterable[Any], *, precision: float | None = None) -> PrimitiveJob:
         """Start estimating; PUBs are checked (and runs submitted) before this returns."""
@@ -59,8 +60,30 @@ class Estimator:
     # -- one PUB -----------------------------------------------------------------------------
     def _run(self, circuit: Circuit, pub: EstimatorPub, shots: int) -> Any:
         binds = [pub.parameter_values.flat_binds()] if circuit.parameters else None
+        circuit, extra = self._mapped(circuit)
         return self.backend.run(circuit, parameter_binds=binds, shots=shots,
-                                seed_simulator=self.seed, **self.run_options)
+                                seed_simulator=self.seed, **{**self.run_options, **extra})
+
+    def _mapped(self, circuit: Circuit) -> tuple[Circuit, dict[str, Any]]:
+        """On a device backend, the circuit transpiled once per distinct (symbolic)
+        circuit, as ``run()`` would transpile it: an optimiser loop calls ``run`` with the
+        same circuit every iteration, and only the values change."""
+        opts = {**dict(getattr(self.backend, "options", {}) or {}), **self.run_options}
+        if getattr(self.backend, "device", None) is None or not opts.get("transpile", True):
+            return circuit, {}
+        key = (_fingerprint(circuit), opts.get("seed_transpiler"),
+               opts.get("optimization_level", 1), repr(opts.get("initial_layout")))
+        mapped = self._transpiled.get(key)
+        if mapped is None:
+            from ..transpiler import transpile
+
+            mapped = transpile(circuit, self.backend, seed=opts.get("seed_transpiler"),
+                               optimization_level=opts.get("optimization_level", 1),
+                               initial_layout=opts.get("initial_layout"))
+            if len(self._transpiled) >= 32:
+                self._transpiled.pop(next(iter(self._transpiled)))
+            self._transpiled[key] = mapped
+        return mapped, {"transpile": False}
 
     def _submit(self, pub: EstimatorPub, index: int):
         obs = list(pub.observables.reshape(-1))
@@ -133,6 +156,15 @@ class Estimator:
                     var[s, k] += variance
             return evs, var
         return fetch
+
+
+def _fingerprint(circuit: Circuit) -> tuple:
+    """What the transpiler's output depends on: registers and instructions (angles as
+    text, so a symbolic circuit is the same circuit whatever its values will be)."""
+    return (tuple((r.name, r.size) for r in (*circuit.qregs, *circuit.cregs)),
+            tuple((i.name, i.qubits, tuple(p.tobytes() if isinstance(p, np.ndarray) else str(p)
+                                           for p in i.params), i.clbits, i.condition)
+                  for i in circuit.data))
 
 
 def _listify(pubs: Any) -> list[Any]:
