@@ -30,6 +30,8 @@ __all__ = [
     "ParameterError",
     "ObservableError",
     "PrimitiveError",
+    "DrawingError",
+    "MissingExtraError",
 ]
 
 
@@ -143,3 +145,11 @@ class ObservableError(QfoundryError, ValueError):
 
 class PrimitiveError(QfoundryError, ValueError):
     """Raised by Sampler/Estimator for a PUB whose parts or shapes do not fit together."""
+
+
+class DrawingError(QfoundryError, ValueError):
+    """Raised by drawings and plots for input they cannot show (bad output, state, counts)."""
+
+
+class MissingExtraError(QfoundryError, ImportError):
+    """Raised when a feature needs an optional extra that is not installed; names the extra."""
