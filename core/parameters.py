@@ -15,8 +15,6 @@ expression as its text (:meth:`ParameterExpression.to_text`, parsed back by
 
 from __future__ import annotations
 
-import ast
-import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -96,7 +94,9 @@ class ParameterExpression:
 
     def to_text(self) -> str:
         """OpenQASM-2-style text (``2*theta[0] + pi``); :func:`parse_expression` inverts it."""
-        return _text(self._node, 0)
+        from .parameter_text import node_text
+
+        return node_text(self._node)
 
     def __str__(self) -> str:
         return self.to_text()
@@ -352,86 +352,13 @@ def _eval(node: tuple, lookup: Mapping[str, Any]) -> Any:
     return _apply(kind, [_eval(c, lookup) for c in node[1:]])
 
 
-def _num_text(x: float) -> str:
-    if x == math.pi:
-        return "pi"
-    if float(x).is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(float(x))
-
-
-def _text(node: tuple, outer: int) -> str:
-    """Binary operations are parenthesised inside others, so the text parses back exactly."""
-    kind = node[0]
-    if kind == "num":
-        s = _num_text(node[1])
-        return f"({s})" if node[1] < 0 and outer else s
-    if kind == "par":
-        return node[1].name
-    if kind == "neg":
-        s = "-" + _text(node[1], 1)
-        return f"({s})" if outer else s
-    if kind in _BINOPS:
-        s = f"{_text(node[1], 1)}{kind}{_text(node[2], 1)}"
-        return f"({s})" if outer else s
-    return f"{kind}({_text(node[1], 0)})"
-
-
-# -- parsing the text form -----------------------------------------------------------------------
-
 def parse_expression(text: str, parameters: Mapping[str, Parameter] | None = None
                      ) -> ParameterExpression | float:
-    """The expression :meth:`ParameterExpression.to_text` wrote (a float when constant).
+    """The expression :meth:`ParameterExpression.to_text` wrote (a float when constant);
+    see :func:`qfoundry.parameter_text.parse_expression`."""
+    from .parameter_text import parse_expression as parse
 
-    Names resolve through ``parameters`` (name -> Parameter) so that an expression read
-    back from a Qobj refers to the same parameter objects; unknown names get new ones.
-    """
-    params = dict(parameters or {})
-    vectors: dict[str, ParameterVector] = {}
-    try:
-        tree = ast.parse(text.replace("^", "**"), mode="eval").body
-    except SyntaxError as exc:
-        raise ParameterError(f"cannot parse parameter expression {text!r}: {exc.msg}") from None
-
-    def par(name: str) -> Parameter:
-        if name not in params:
-            params[name] = Parameter(name)
-        return params[name]
-
-    def elem(name: str, index: int) -> Parameter:
-        full = f"{name}[{index}]"
-        if full not in params:
-            vec = vectors.get(name) or ParameterVector(name, 0)
-            vectors[name] = vec
-            element = ParameterVectorElement(vec, index)
-            vec._params.append(element)
-            params[full] = element
-        return params[full]
-
-    def build(n: ast.AST) -> tuple:
-        if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)) \
-                and not isinstance(n.value, bool):
-            return ("num", float(n.value))
-        if isinstance(n, ast.Name):
-            return ("num", math.pi) if n.id == "pi" else ("par", par(n.id))
-        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) \
-                and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, int):
-            return ("par", elem(n.value.id, n.slice.value))
-        if isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.USub, ast.UAdd)):
-            inner = build(n.operand)
-            return ("neg", inner) if isinstance(n.op, ast.USub) else inner
-        if isinstance(n, ast.BinOp):
-            ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-            if type(n.op) in ops:
-                return (ops[type(n.op)], build(n.left), build(n.right))
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _FUNCS \
-                and len(n.args) == 1 and not n.keywords:
-            return (n.func.id, build(n.args[0]))
-        raise ParameterError(f"cannot parse parameter expression {text!r}: "
-                             f"unsupported {ast.dump(n)[:60]}")
-
-    node = _substitute(build(tree), {})
-    return float(node[1]) if node[0] == "num" else ParameterExpression(node)
+    return parse(text, parameters)
 
 
 def sorted_parameters(params: Iterable[Parameter]) -> list[Parameter]:

@@ -46,10 +46,9 @@ from .program import (
     Program,
     Save,
     SaveExpval,
-    bind_slots,
     compile_experiment,
-    slot_stacks,
 )
+from .sweep import lowered
 
 __all__ = ["DensityMatrixEngine", "register_engines", "register_backends", "max_active_qubits"]
 
@@ -98,7 +97,7 @@ class DensityMatrixEngine(Engine):
     def run_experiment(self, experiment: Any, options: Mapping[str, Any],
                        device: Any = None) -> ExperimentOutput:
         nm = noise_model_for(device, options)
-        program = _program(experiment, nm, _dt(device, nm), device, options)
+        program = lowered(experiment, nm, _dt(device, nm), device, options)
         _check_memory(experiment, program, options, branches=1)
         rng = np.random.default_rng(options.get("seed_simulator"))
         shots = int(options.get("shots", 1024))
@@ -115,27 +114,6 @@ class DensityMatrixEngine(Engine):
             "branches": sim.max_branches,
         }
         return ExperimentOutput(data=data, shots=shots, metadata=metadata)
-
-
-def _program(experiment: Any, nm: NoiseModel | None, dt: float | None, device: Any,
-             options: Mapping[str, Any]) -> Program:
-    """The experiment's program. A bound experiment of a parameter sweep
-    (:mod:`qfoundry.sweep`) names its symbolic template: that is compiled once, on the
-    template, and each value set only binds its symbolic instructions (lowered once)."""
-    fuse = int(options.get("fusion_max_qubits", 3))
-    save_final = bool(options.get("save_density_matrix", False))
-    template = getattr(experiment, "template", None)
-    if template is None:
-        return compile_experiment(experiment, nm, dt, fuse=fuse, save_final=save_final)
-    key = (id(device), id(nm) if isinstance(options.get("noise_model"), NoiseModel) else
-           repr(options.get("noise_model")), options.get("noise_scale"),
-           options.get("temperature"), fuse, save_final)
-    cached = getattr(template, "_dm_compiled", None)
-    if cached is None or cached[0] != key:
-        prog = compile_experiment(template, nm, dt, fuse=fuse, save_final=save_final)
-        cached = (key, prog, slot_stacks(prog, template, nm))
-        template._dm_compiled = cached  # one per job: sweep.py makes a template per run
-    return bind_slots(cached[1], experiment, nm, dt, cached[2])
 
 
 _ENGINE = DensityMatrixEngine()

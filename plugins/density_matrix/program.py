@@ -18,7 +18,7 @@ the bit afterwards) are *terminal*: sampled once at the end. Others are steps.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from ..statevector.program import _condition as parse_condition  # shared Qobj c
 from ..statevector.program import parse_bfunc
 
 __all__ = ["Op", "Measure", "Bfunc", "Save", "SaveExpval", "Slot", "Program",
-           "compile_experiment", "bind_slots", "slot_stacks", "active_qubits",
+           "compile_experiment", "active_qubits",
            "ptm"]
 
 _SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "ps": 1e-12}
@@ -209,65 +209,6 @@ def compile_experiment(experiment: Any, nm: NoiseModel | None, dt: float | None,
         _claim(saved, "density_matrix", "option save_density_matrix")
         prog.steps.append(Save(tuple(range(prog.n)), "density_matrix"))
     return prog
-
-
-def bind_slots(template: Program, experiment: Any, nm: NoiseModel | None,
-               dt: float | None, stacks: dict[int, np.ndarray] | None = None) -> Program:
-    """``template`` (compiled from a sweep's symbolic experiment) for the bound
-    ``experiment``: only its symbolic instructions become maps, taken from ``stacks``
-    (one PTM per value set, see :func:`slot_stacks`) where there is one; everything
-    else, fused, is shared by every value set."""
-    local = {p: i for i, p in enumerate(template.active)}
-    index = getattr(experiment, "sweep_index", None)
-    steps = []
-    for step in template.steps:
-        if not isinstance(step, Slot):
-            steps.append(step)
-            continue
-        inst = experiment.instructions[step.index]
-        stack = None if stacks is None or index is None else stacks.get(step.index)
-        if stack is not None:
-            steps.append(Op(tuple(local[q] for q in inst.qubits), stack[index], step.cond))
-            continue
-        where = f"instruction {step.index} ({inst.name} on qubits {list(inst.qubits)})"
-        for superop, phys in _superops(inst, nm, dt, where):
-            if all(q in local for q in phys):
-                steps.append(Op(tuple(local[q] for q in phys), ptm(superop, len(phys)),
-                                step.cond))
-    return replace(template, steps=steps)
-
-
-def slot_stacks(template: Program, experiment: Any, nm: NoiseModel | None
-                ) -> dict[int, np.ndarray]:
-    """For each symbolic gate of a sweep template, its PTM for every value set at once
-    (``experiment.sweep_angles[(instruction, parameter)]``: the angles), batched: the
-    gate matrices, the superoperators, the noise and the change of basis are each one
-    numpy operation over all value sets."""
-    angles = getattr(experiment, "sweep_angles", None) or {}
-    local = set(range(template.n))
-    stacks: dict[int, np.ndarray] = {}
-    for step in template.steps:
-        if not isinstance(step, Slot):
-            continue
-        inst = experiment.instructions[step.index]
-        spec, qubits = GATES.get(inst.name), tuple(inst.qubits)
-        if spec is None or spec.num_qubits != len(qubits) or not qubits or \
-                not all(q in template.active for q in qubits) or len(local) == 0:
-            continue
-        columns = [angles.get((step.index, k)) for k in range(len(inst.params))]
-        count = max(len(c) for c in columns if c is not None)
-        rows = np.column_stack([np.full(count, float(p)) if c is None else c
-                                for p, c in zip(inst.params, columns)])
-        u = np.stack([spec.matrix(list(row), len(qubits)) for row in rows])
-        d = u.shape[1]
-        sup = np.einsum("sij,skl->sikjl", u.conj(), u).reshape(count, d * d, d * d)
-        error = nm.quantum_error(inst.name, qubits) if nm is not None else None
-        if error is not None:
-            sup = error.superop @ sup
-        basis = _pauli_basis(len(qubits))
-        r = basis.conj().T @ sup @ basis / d
-        stacks[step.index] = np.ascontiguousarray(r.real)
-    return stacks
 
 
 def _add(fuser: _Pending, prog: Program, matrix: np.ndarray, qubits: tuple[int, ...],
