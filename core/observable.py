@@ -20,11 +20,13 @@ import numpy as np
 
 from .errors import ObservableError
 
-__all__ = ["Observable", "qubitwise_groups", "expval_params"]
+__all__ = ["Observable", "qubitwise_groups", "expval_params", "expval_terms", "IMAG_TOLERANCE"]
 
 _PAULI = frozenset("IXYZ")
 _MATRICES = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]),
              "Y": np.array([[0, -1j], [1j, 0]]), "Z": np.diag([1, -1])}
+#: A coefficient's imaginary part beyond this makes an observable non-Hermitian.
+IMAG_TOLERANCE = 1e-12
 #: Widest observable to_matrix() builds (a 2^n x 2^n dense matrix).
 MAX_MATRIX_QUBITS = 12
 
@@ -296,3 +298,29 @@ def expval_params(params: Sequence[Any], n_qubits: int, where: str) -> tuple:
         raise CircuitError(f"{where}: the observable acts on {obs.num_qubits} qubits, the "
                            f"instruction names {n_qubits}")
     return tuple(obs.to_instruction_params())
+
+
+def expval_terms(params: Sequence[Any], qubits: Sequence[int], where: str) -> tuple:
+    """The terms of a ``save_expval`` instruction on ``qubits``, checked (EngineError):
+    ``(((qubit, letter), ...), coeff)`` per term, identities left out, real coefficients."""
+    from .errors import EngineError
+
+    terms = []
+    for k, item in enumerate(params):
+        try:
+            label, coeff = item
+            coeff = complex(*coeff) if isinstance(coeff, (list, tuple)) else complex(coeff)
+        except (TypeError, ValueError):
+            raise EngineError(f"{where}: term {k} must be [label, [re, im]], got "
+                              f"{item!r}") from None
+        if not isinstance(label, str) or len(label) != len(qubits) or set(label) - _PAULI:
+            raise EngineError(f"{where}: term {k} label {label!r} must be {len(qubits)} "
+                              "letters of I, X, Y, Z (one per qubit of the instruction)")
+        if abs(coeff.imag) > IMAG_TOLERANCE:
+            raise EngineError(f"{where}: term {k} ({label!r}) has coefficient {coeff}: the "
+                              "observable must be Hermitian (real coefficients)")
+        paulis = tuple((int(qubits[j]), x) for j, x in enumerate(reversed(label)) if x != "I")
+        terms.append((paulis, coeff.real))
+    if not terms:
+        raise EngineError(f"{where}: save_expval needs at least one term")
+    return tuple(terms)

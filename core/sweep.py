@@ -160,3 +160,36 @@ def expand_qobj(qobj: QasmQobj, parameter_binds: Sequence[Mapping[Any, Any]] | N
                                         f"({getattr(exp.header, 'name', None)!r})")
     return QasmQobj(qobj_id=qobj.qobj_id, config=qobj.config, experiments=experiments,
                     header=qobj.header), firsts
+
+
+# -- lowered programs (qfoundry.program) ------------------------------------------------------
+
+def lower_template(template: QasmQobjExperiment) -> Any:
+    """A sweep's template lowered once: its symbolic gates keep their expression text
+    (matrix None), and the program carries every value set's angles (``sweep_angles``)."""
+    from dataclasses import replace
+
+    from .program import lower
+
+    return replace(lower(template, symbolic=True),
+                   sweep_angles=getattr(template, "sweep_angles", None) or {})
+
+
+def bind_program(template: Any, index: int) -> Any:
+    """Value set ``index`` of a lowered template: each symbolic gate gets its angles and
+    matrix (nothing else is rebuilt); the program names its template, so an engine can
+    reuse what it compiled from it (``template.cache``)."""
+    from dataclasses import replace
+
+    from .gates import GATES
+
+    angles = template.sweep_angles
+    ops = list(template.ops)
+    for pos, op in enumerate(ops):
+        if getattr(op, "matrix", 0) is None:
+            params = tuple(float(angles[(op.index, k)][index]) if isinstance(p, str) else p
+                           for k, p in enumerate(op.params))
+            ops[pos] = op._replace(params=params, matrix=GATES[op.name].matrix(
+                params, len(op.qubits)))
+    return replace(template, ops=tuple(ops), template=template, sweep_index=index,
+                   sweep_angles=None, cache={})

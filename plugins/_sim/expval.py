@@ -1,52 +1,21 @@
-"""Exact Pauli expectation values for the engines' ``save_expval`` instruction.
+"""Exact Pauli expectation values for the engines' ``save_expval`` operations.
 
-The instruction (Aer's ``save_expval``) carries ``params = [[label, [re, im]], ...]``: a
-Hermitian observable over the instruction's qubits, label character k from the right on
-``qubits[k]``, and saves <observable> under its ``label``. :func:`parse_expval` checks it
-once per experiment; the functions below evaluate it on each engine's state form.
+The lowered program (:mod:`qfoundry.program`) carries a ``save_expval`` as a ``Save`` of
+kind ``"expval"`` whose ``terms`` are ``(((qubit, letter), ...), coeff)``; the functions
+below evaluate them on the engines' state forms.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
-from qfoundry.errors import EngineError
+__all__ = ["Term", "expval_tensor", "pauli_code"]
 
-__all__ = ["parse_expval", "Term", "expval_tensor", "pauli_code", "IMAG_TOLERANCE"]
-
-#: A coefficient's imaginary part beyond this makes the observable non-Hermitian.
-IMAG_TOLERANCE = 1e-12
 # One term: ((qubit, letter), ...) without identities, and its real coefficient.
 Term = tuple[tuple[tuple[int, str], ...], float]
 _CODE = {"I": 0, "X": 1, "Y": 2, "Z": 3}
-
-
-def parse_expval(inst: Any, where: str) -> tuple[str, list[Term]]:
-    """(label, terms on the instruction's qubits) of a ``save_expval`` instruction."""
-    qubits = [int(q) for q in getattr(inst, "qubits", None) or ()]
-    key = getattr(inst, "label", None) or "expectation_value"
-    terms: list[Term] = []
-    for k, item in enumerate(getattr(inst, "params", None) or ()):
-        try:
-            label, coeff = item
-            coeff = complex(*coeff) if isinstance(coeff, (list, tuple)) else complex(coeff)
-        except (TypeError, ValueError):
-            raise EngineError(f"{where}: term {k} must be [label, [re, im]], got "
-                              f"{item!r}") from None
-        if not isinstance(label, str) or len(label) != len(qubits) or set(label) - set(_CODE):
-            raise EngineError(f"{where}: term {k} label {label!r} must be {len(qubits)} "
-                              "letters of I, X, Y, Z (one per qubit of the instruction)")
-        if abs(coeff.imag) > IMAG_TOLERANCE:
-            raise EngineError(f"{where}: term {k} ({label!r}) has coefficient {coeff}: the "
-                              "observable must be Hermitian (real coefficients)")
-        paulis = tuple((qubits[j], x) for j, x in enumerate(reversed(label)) if x != "I")
-        terms.append((paulis, coeff.real))
-    if not terms:
-        raise EngineError(f"{where}: save_expval needs at least one term")
-    return key, terms
 
 
 def pauli_code(letter: str) -> int:

@@ -30,8 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from qfoundry.program import condition_holds
+
 from .._sim.expval import expval_tensor
-from ..statevector.program import condition_holds
 from ..statevector.run import Outcomes
 from .program import Bfunc, Block, Init, Measure, Program
 from .state import Factor, Product, gram
