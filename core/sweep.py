@@ -11,7 +11,6 @@ that carry one. Nothing else about the experiment changes between value sets.
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -127,8 +126,9 @@ def bind_experiments(exp: QasmQobjExperiment, bind: Mapping[Any, Any], where: st
         insts = list(exp.instructions)
         for (i, k, _), a in zip(slots, angles):
             inst = insts[i]
-            if inst is exp.instructions[i]:
-                inst = insts[i] = copy.copy(inst)
+            if inst is exp.instructions[i]:  # a shallow copy (copy.copy is 40x slower)
+                inst = insts[i] = object.__new__(type(inst))
+                inst.__dict__ = dict(exp.instructions[i].__dict__)
                 inst.params = list(inst.params)
             inst.params[k] = float(a[s])
         header = dict(base_header)
@@ -184,12 +184,16 @@ def bind_program(template: Any, index: int) -> Any:
     from .gates import GATES
 
     angles = template.sweep_angles
+    slots = template.cache.get("slots")
+    if slots is None:  # the symbolic gates' positions, found once per template
+        slots = template.cache["slots"] = [
+            pos for pos, op in enumerate(template.ops) if getattr(op, "matrix", 0) is None]
     ops = list(template.ops)
-    for pos, op in enumerate(ops):
-        if getattr(op, "matrix", 0) is None:
-            params = tuple(float(angles[(op.index, k)][index]) if isinstance(p, str) else p
-                           for k, p in enumerate(op.params))
-            ops[pos] = op._replace(params=params, matrix=GATES[op.name].matrix(
-                params, len(op.qubits)))
+    for pos in slots:
+        op = ops[pos]
+        params = tuple(float(angles[(op.index, k)][index]) if isinstance(p, str) else p
+                       for k, p in enumerate(op.params))
+        ops[pos] = op._replace(params=params, matrix=GATES[op.name].matrix(
+            params, len(op.qubits)))
     return replace(template, ops=tuple(ops), template=template, sweep_index=index,
                    sweep_angles=None, cache={})
