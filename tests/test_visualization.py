@@ -213,6 +213,10 @@ def test_device_map_refuses_what_it_cannot_draw():
         plot_device(qfoundry.get_backend("qasm_simulator"))
     with pytest.raises(DrawingError, match="physical qubit 40, but the device has qubits 0..26"):
         plot_device("paris", layout=[0, 40])
+    with pytest.raises(DrawingError, match="virtual qubits 0 and 1 both on physical qubit 4"):
+        plot_device("paris", layout=[4, 4])
+    with pytest.raises(DrawingError, match="cannot read a layout"):
+        plot_device("paris", layout="0,1")
     with pytest.raises(DrawingError, match="unknown qubit_color 'freq'"):
         plot_device("paris", qubit_color="freq")
 
