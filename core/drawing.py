@@ -64,6 +64,10 @@ def draw(circuit: Circuit, output: str = "text", *, fold: int | None = None,
                                f"{', '.join(sorted(kwargs))}")
         return draw_text(circuit, fold=fold, idle_wires=idle_wires)
     if output == "mpl":
+        unknown = sorted(set(kwargs) - {"ax", "scale"})
+        if unknown:
+            raise DrawingError(f"the mpl drawing takes fold=, idle_wires=, scale= and ax=, "
+                               f"not {', '.join(unknown)}")
         from .visualization import draw_circuit
 
         return draw_circuit(circuit, idle_wires=idle_wires, fold=fold, **kwargs)
