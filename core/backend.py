@@ -14,7 +14,7 @@ import abc
 import copy
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -51,6 +51,16 @@ from .result import ExperimentResult, Result
 
 if TYPE_CHECKING:
     from .registry import Registry
+
+# The registry's provider, installed by qfoundry.registry when it loads (it sits above the
+# backends, which must not import it back).
+_default_provider: Callable[[], Any] | None = None
+
+
+def use_default_provider(factory: Callable[[], Any]) -> None:
+    """What ``backend.provider`` returns for a backend built without one."""
+    global _default_provider
+    _default_provider = factory
 
 __all__ = ["Backend", "BackendConfiguration", "BackendStatus", "EngineBackend",
            "SimulatorBackend", "DeviceBackend", "derive_seed", "experiment_size",
@@ -131,9 +141,9 @@ class Backend(abc.ABC):
 
     @property
     def provider(self) -> Any:
-        if self._provider is None:
-            from .registry import provider
-            return provider()
+        """The provider given at construction, else the registry's (Qiskit's shape)."""
+        if self._provider is None and _default_provider is not None:
+            return _default_provider()
         return self._provider
 
     @property
