@@ -9,7 +9,6 @@ them, so no translation table is needed between the three forms.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 from collections import Counter
@@ -30,6 +29,7 @@ from .circuit_parts import (
     _check_amplitudes,
     _check_unitary,
     _real,
+    instruction_signature,
 )
 from .circuit_qobj import rebuild
 from .errors import CircuitError, DrawingError
@@ -48,22 +48,6 @@ __all__ = [
 ]
 
 _counter = itertools.count()
-# Non-gate instructions: name -> (num_params or None for "any", num_qubits or None, num_clbits)
-_SPECIAL = {"measure": (0, 1, 1), "reset": (0, 1, 0), "barrier": (0, None, 0),
-            "delay": (1, 1, 0), "U": (3, 1, 0), "CX": (0, 2, 0)}
-
-
-@functools.cache
-def _gate_signatures() -> dict[str, tuple[int, int]]:
-    """(num_params, num_qubits) of every gate the Circuit knows: qelib1's and the gate
-    table's extras (rzx, ecr, ...)."""
-    from .gates import GATES  # numpy: imported on first use, not with the Circuit module
-
-    # The gate table holds every qelib1 gate with qelib1's signature (tests/test_circuit.py
-    # checks), plus Qiskit's standard gates qelib1 lacks.
-    return {name: (spec.num_params, spec.num_qubits) for name, spec in GATES.items()}
-
-
 class Circuit(GateMethods):
     """A quantum circuit: registers plus a list of :class:`Instruction`.
 
@@ -181,7 +165,7 @@ class Circuit(GateMethods):
         where = f"{name!r} on qubits {list(qs)}"
         if len(set(qs)) != len(qs):
             raise CircuitError(f"{where}: a qubit appears twice")
-        sig = _SPECIAL.get(name) or _gate_signatures().get(name)
+        sig = instruction_signature(name)
         n_clbits = sig[2] if sig and len(sig) > 2 else 0
         if name == "unitary":
             params = (_check_unitary(params, len(qs), where),)
@@ -409,10 +393,6 @@ class Circuit(GateMethods):
 
 
 def from_qobj_experiment(experiment: QasmQobjExperiment | Mapping[str, Any]) -> Circuit:
-    """Rebuild the Circuit an experiment was assembled from (registers from the header).
-
-    A ``bfunc`` followed by instructions ``conditional`` on its bit becomes ``c_if``
-    conditions, which needs the bfunc to test one whole register with ``==``; anything
-    else a Circuit cannot express raises :class:`CircuitError`.
-    """
+    """Rebuild the Circuit an experiment was assembled from (registers from the header);
+    what a Circuit cannot express raises CircuitError (:mod:`qfoundry.circuit_qobj`)."""
     return rebuild(experiment, Circuit)

@@ -4,6 +4,7 @@ OpenQASM 2 reader can build them without importing the Circuit itself."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ import numpy as np
 from .errors import CircuitError
 
 __all__ = ["Qubit", "Clbit", "QuantumRegister", "ClassicalRegister", "Instruction",
-           "QubitSpec", "ClbitSpec"]
+           "QubitSpec", "ClbitSpec", "instruction_signature"]
 
 _NAME_RE = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
 
@@ -176,3 +177,25 @@ def _check_amplitudes(params: tuple, n: int, where: str) -> tuple:
     if not math.isclose(float(np.vdot(amps, amps).real), 1.0, abs_tol=1e-10):
         raise CircuitError(f"{where}: amplitudes are not normalised")
     return tuple(complex(a) for a in amps)
+
+
+# Non-gate instructions: name -> (num_params or None for "any", num_qubits or None, num_clbits)
+_SPECIAL = {"measure": (0, 1, 1), "reset": (0, 1, 0), "barrier": (0, None, 0),
+            "delay": (1, 1, 0), "U": (3, 1, 0), "CX": (0, 2, 0)}
+
+
+@functools.cache
+def _gate_signatures() -> dict[str, tuple[int, int]]:
+    """(num_params, num_qubits) of every gate the Circuit knows: qelib1's and the gate
+    table's extras (rzx, ecr, ...)."""
+    from .gates import GATES  # numpy: imported on first use, not with the Circuit module
+
+    # The gate table holds every qelib1 gate with qelib1's signature (tests/test_circuit.py
+    # checks), plus Qiskit's standard gates qelib1 lacks.
+    return {name: (spec.num_params, spec.num_qubits) for name, spec in GATES.items()}
+
+
+def instruction_signature(name: str) -> tuple | None:
+    """(num_params, num_qubits[, num_clbits]) of an instruction a Circuit accepts, or None."""
+    return _SPECIAL.get(name) or _gate_signatures().get(name)
+
