@@ -18,6 +18,7 @@ import numpy as np
 
 from .circuit import Circuit, from_qobj_experiment
 from .errors import CircuitError, QasmError, QobjValidationError
+from .parameters import is_symbolic
 from .qobj import (
     QasmQobj,
     QasmQobjConfig,
@@ -91,8 +92,8 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
         fields: dict[str, Any] = {"qubits": list(inst.qubits)}
         if inst.name == "unitary":
             fields["params"] = [np.asarray(inst.params[0], dtype=complex)]
-        elif inst.params:
-            fields["params"] = list(inst.params)
+        elif inst.params:  # symbolic angles travel as expression text (qfoundry.sweep)
+            fields["params"] = [p.to_text() if is_symbolic(p) else p for p in inst.params]
         if inst.name == "measure":
             fields["memory"] = list(inst.clbits)
             if conditional:  # the bfuncs read the register, so measures must write it
@@ -128,6 +129,11 @@ def _is_qiskit_circuit(obj: Any) -> bool:
 
 def _from_qiskit(qc: Any) -> Circuit:
     import qiskit.qasm2  # only reached when the caller already holds a Qiskit object
+
+    if qc.parameters:  # OpenQASM 2 cannot carry them
+        from ._qiskit_circuit import from_parameterised_qiskit
+
+        return from_parameterised_qiskit(qc)
 
     try:
         text = qiskit.qasm2.dumps(qc)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._gate_methods import GateMethods
+from .circuit_parameters import ParameterMethods
 from .circuit_parts import (
     ClassicalRegister,
     Clbit,
@@ -33,6 +34,7 @@ from .circuit_parts import (
 )
 from .circuit_qobj import rebuild
 from .errors import CircuitError, DrawingError
+from .observable import expval_params
 
 if TYPE_CHECKING:
     from .qobj import QasmQobjExperiment
@@ -48,7 +50,7 @@ __all__ = [
 ]
 
 _counter = itertools.count()
-class Circuit(GateMethods):
+class Circuit(GateMethods, ParameterMethods):
     """A quantum circuit: registers plus a list of :class:`Instruction`.
 
     ``Circuit(2, 2)`` makes registers ``q`` and ``c``; ``Circuit(QuantumRegister("a", 2),
@@ -171,8 +173,11 @@ class Circuit(GateMethods):
             params = (_check_unitary(params, len(qs), where),)
         elif name == "initialize":
             params = _check_amplitudes(params, len(qs), where)
+        elif name == "save_expval":
+            params = expval_params(params, len(qs), where)
         else:
             params = tuple(_real(p, where) for p in params)
+            self._check_parameter_names(params, where)
             if sig is not None:
                 n_params, n_qubits = sig[0], sig[1]
                 if len(params) != n_params:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .errors import CircuitError
+from .parameters import ParameterExpression
 
 __all__ = ["Qubit", "Clbit", "QuantumRegister", "ClassicalRegister", "Instruction",
            "QubitSpec", "ClbitSpec", "instruction_signature"]
@@ -135,7 +136,9 @@ ClbitSpec = int | Clbit | ClassicalRegister | Sequence[int | Clbit] | range
 """A clbit argument, as :data:`QubitSpec`."""
 
 
-def _real(value: Any, where: str) -> float:
+def _real(value: Any, where: str) -> float | ParameterExpression:
+    if isinstance(value, ParameterExpression):
+        return value if value.parameters else _real(float(value), where)
     if isinstance(value, (complex, np.complexfloating)):
         if value.imag != 0:
             raise CircuitError(f"{where}: parameter {value!r} is not real")
@@ -181,7 +184,7 @@ def _check_amplitudes(params: tuple, n: int, where: str) -> tuple:
 
 # Non-gate instructions: name -> (num_params or None for "any", num_qubits or None, num_clbits)
 _SPECIAL = {"measure": (0, 1, 1), "reset": (0, 1, 0), "barrier": (0, None, 0),
-            "delay": (1, 1, 0), "U": (3, 1, 0), "CX": (0, 2, 0)}
+            "delay": (1, 1, 0), "U": (3, 1, 0), "CX": (0, 2, 0), "save_expval": (None, None, 0)}
 
 
 @functools.cache

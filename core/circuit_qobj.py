@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .circuit_parts import ClassicalRegister, QuantumRegister
 from .errors import CircuitError
+from .parameters import Parameter, parse_expression
 from .qobj import QasmQobjExperiment, QasmQobjInstruction, to_complex_array
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def rebuild(experiment: QasmQobjExperiment | Mapping[str, Any], circuit_cls: typ
                    global_phase=getattr(header, "global_phase", 0.0),
                    metadata=getattr(header, "metadata", None))
     bits: dict[int, tuple[str, int]] = {}  # scratch register bit -> (creg, value)
+    table: dict[str, Parameter] = {}  # one Parameter per name in the experiment
     for k, inst in enumerate(experiment.instructions):
         where = f"instruction {k} ({inst.name!r})"
         if inst.name == "bfunc":
@@ -63,7 +65,7 @@ def rebuild(experiment: QasmQobjExperiment | Mapping[str, Any], circuit_cls: typ
                                    "which no earlier bfunc sets")
             cond = bits[inst.conditional]
         qubits = list(getattr(inst, "qubits", ()))
-        params = list(getattr(inst, "params", ()))
+        params = [_param(p, table) for p in getattr(inst, "params", ())]
         label = getattr(inst, "label", None)
         if inst.name == "global_phase":  # Qiskit's BasicSimulator form of a phase
             circ.global_phase += float(params[0])
@@ -76,6 +78,15 @@ def rebuild(experiment: QasmQobjExperiment | Mapping[str, Any], circuit_cls: typ
         else:
             circ.append(inst.name, qubits, params, condition=cond, label=label)
     return circ
+
+
+def _param(value: Any, table: dict[str, Parameter]) -> Any:
+    if not isinstance(value, str):
+        return value
+    expr = parse_expression(value, table)
+    if not isinstance(expr, float):
+        table.update({p.name: p for p in expr.parameters})
+    return expr
 
 
 def _sizes(labels: list | None) -> list[list] | None:
