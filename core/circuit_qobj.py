@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from .circuit_parts import ClassicalRegister, QuantumRegister
 from .errors import CircuitError
-from .parameters import Parameter, parse_expression
+from .parameter_text import parse_expression
+from .parameters import Parameter
 from .qobj import QasmQobjExperiment, QasmQobjInstruction, to_complex_array
 
 if TYPE_CHECKING:
