@@ -61,17 +61,26 @@ def used_qubits(layout: Any, n_qubits: int) -> dict[int, int]:
             raise DrawingError("plot_device: layout= has no initial_layout (was it run on "
                                "a device backend, or transpiled?)")
         layout = meta["initial_layout"]
-    if isinstance(layout, Mapping):
-        pairs = [(int(v), int(p)) for v, p in layout.items()]
-    elif isinstance(layout, Sequence) and not isinstance(layout, str):
-        pairs = list(enumerate(int(p) for p in layout))
-    else:
-        raise DrawingError(f"plot_device: cannot read a layout from {type(layout).__name__}")
+    try:
+        if isinstance(layout, Mapping):
+            pairs = [(int(v), int(p)) for v, p in layout.items()]
+        elif isinstance(layout, (Sequence, np.ndarray)) and not isinstance(layout, str):
+            pairs = list(enumerate(int(p) for p in layout))
+        else:
+            raise TypeError(type(layout).__name__)
+    except (TypeError, ValueError) as exc:
+        raise DrawingError(f"plot_device: cannot read a layout (qubit numbers) from "
+                           f"{layout!r:.60}") from exc
+    out: dict[int, int] = {}
     for v, p in pairs:
         if not 0 <= p < n_qubits:
             raise DrawingError(f"plot_device: layout puts virtual qubit {v} on physical qubit "
                                f"{p}, but the device has qubits 0..{n_qubits - 1}")
-    return {p: v for v, p in pairs}
+        if p in out:
+            raise DrawingError(f"plot_device: layout puts virtual qubits {out[p]} and {v} "
+                               f"both on physical qubit {p}")
+        out[p] = v
+    return out
 
 
 def _edge_errors(device: Device) -> dict[tuple[int, int], float | None]:
