@@ -34,15 +34,13 @@ MISSING = (0.75, 0.75, 0.75, 1.0)  # grey: no calibration figure
 
 
 def device_of(obj: Any) -> Device:
-    """The :class:`Device` behind a device, a device backend, or a device name."""
+    """The :class:`Device` behind a device or a device backend (a device *name* is resolved
+    by :func:`qfoundry.visualization.plot_device`, which may use the registry: this module
+    may not, as backends draw themselves through it)."""
     if isinstance(obj, Device):
         return obj
     if isinstance(getattr(obj, "device", None), Device):
         return obj.device
-    if isinstance(obj, str):
-        from ..device_cli import resolve_device
-
-        return resolve_device(obj)
     raise DrawingError(f"plot_device: expected a device, a device backend or a device name, "
                        f"got {type(obj).__name__} (ideal simulators have no device to draw)")
 
