@@ -354,9 +354,6 @@ class Circuit(GateMethods, ParameterMethods):
 
             return draw_text(self, fold=fold, idle_wires=idle_wires)
         if output == "mpl":
-            if set(kwargs) - {"ax", "scale"}:
-                raise DrawingError(f"the mpl drawing takes fold=, idle_wires=, scale= and "
-                                   f"ax=, not {', '.join(sorted(set(kwargs) - {'ax', 'scale'}))}")
             from .visualization.circuit import draw_circuit  # needs the plot extra
 
             return draw_circuit(self, idle_wires=idle_wires, fold=fold, **kwargs)
