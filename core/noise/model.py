@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from qfoundry.errors import NoiseError
+from qfoundry.gates import GATES
 
 from .channels import (
     QuantumChannel,
@@ -96,6 +97,7 @@ class NoiseModel:
             raise NoiseError(f"a {error.num_qubits}-qubit error cannot be attached to qubits "
                              f"{list(qubits)}")
         for name in _names(instructions):
+            _check_arity(error, name)
             table = self._local.setdefault(name, {})
             old = table.get(qubits)
             table[qubits] = error if old is None else old.compose(error)
@@ -107,6 +109,7 @@ class NoiseModel:
         self._check_mutable()
         error = _as_channel(error)
         for name in _names(instructions):
+            _check_arity(error, name)
             old = self._all.get(name)
             self._all[name] = error if old is None else old.compose(error)
 
@@ -316,6 +319,14 @@ def _names(instructions: str | Iterable[str]) -> list[str]:
     if not names or not all(isinstance(n, str) and n for n in names):
         raise NoiseError(f"instructions must be names such as 'cx', got {instructions!r}")
     return names
+
+
+def _check_arity(error: QuantumChannel, name: str) -> None:
+    # A standard gate's width is known now: refuse here, as Aer does, not in a later job.
+    spec = GATES.get(name)
+    if spec is not None and spec.num_qubits is not None and spec.num_qubits != error.num_qubits:
+        raise NoiseError(f"a {error.num_qubits}-qubit error cannot follow {name!r}, which acts "
+                         f"on {spec.num_qubits} qubit(s)")
 
 
 def _as_channel(error: Any) -> QuantumChannel:
