@@ -89,6 +89,10 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
         fields: dict[str, Any] = {"qubits": list(inst.qubits)}
         if inst.name == "unitary":
             fields["params"] = [np.asarray(inst.params[0], dtype=complex)]
+        elif inst.name == "delay":  # the engines read dt unless the instruction says otherwise
+            fields["params"] = [inst.params[0]]
+            if len(inst.params) == 2:
+                fields["unit"] = inst.params[1]
         elif inst.params:
             fields["params"] = list(inst.params)
         if inst.name == "measure":
@@ -98,14 +102,16 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
         if inst.label is not None:
             fields["label"] = inst.label
         if inst.condition is not None:
-            reg_name, value = inst.condition
-            offset = circ.creg_offset(reg_name)
-            size = next(r.size for r in circ.cregs if r.name == reg_name)
+            value = inst.condition[1]
+            cbits = circ.condition_clbits(inst.condition)
+            mask = sum(1 << b for b in cbits)
+            # a register's value keeps every bit, so one it cannot hold is never true
+            val = (value << cbits[0] if isinstance(inst.condition[0], str)
+                   else sum(((value >> i) & 1) << b for i, b in enumerate(cbits)))
             bit = slots + n_bfuncs
             n_bfuncs += 1
             instructions.append(QasmQobjInstruction(
-                "bfunc", mask=f"0x{((1 << size) - 1) << offset:X}", relation="==",
-                val=f"0x{value << offset:X}", register=bit))
+                "bfunc", mask=f"0x{mask:X}", relation="==", val=f"0x{val:X}", register=bit))
             fields["conditional"] = bit
         instructions.append(QasmQobjInstruction(inst.name, **fields))
     header = QobjExperimentHeader(
@@ -121,9 +127,10 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
 def circuit_from_experiment(experiment: QasmQobjExperiment | Mapping[str, Any]) -> Circuit:
     """Rebuild the Circuit an experiment was assembled from (registers from the header).
 
-    A ``bfunc`` followed by instructions ``conditional`` on its bit becomes ``c_if``
-    conditions, which needs the bfunc to test one whole register with ``==``; anything
-    else a Circuit cannot express raises :class:`CircuitError`.
+    A ``bfunc`` followed by instructions ``conditional`` on its bit becomes a condition:
+    on a register when its mask is one whole register, else on the masked clbits. It must
+    test with ``==`` and read memory bits only; anything else a Circuit cannot express
+    raises :class:`CircuitError`.
     """
     if isinstance(experiment, Mapping):
         experiment = QasmQobjExperiment.from_dict(experiment)
@@ -170,6 +177,8 @@ def circuit_from_experiment(experiment: QasmQobjExperiment | Mapping[str, Any]) 
         elif inst.name == "unitary":
             circ.append("unitary", qubits, [to_complex_array(params[0])], condition=cond,
                         label=label)
+        elif inst.name == "delay" and getattr(inst, "unit", "dt") != "dt":
+            circ.append("delay", qubits, [*params[:1], inst.unit], condition=cond, label=label)
         else:
             circ.append(inst.name, qubits, params, condition=cond, label=label)
     return circ
@@ -184,14 +193,17 @@ def _sizes(labels: list | None) -> list[list] | None:
     return [[n, s] for n, s in sizes.items()]
 
 
-def _bfunc_condition(inst: QasmQobjInstruction, circ: Circuit, where: str) -> tuple[str, int]:
+def _bfunc_condition(inst: QasmQobjInstruction, circ: Circuit, where: str) -> tuple[Any, int]:
     mask, val = int(inst.mask, 16), int(inst.val, 16)
+    if inst.relation != "==" or mask >> circ.num_clbits or val & ~mask:
+        raise CircuitError(f"{where}: bfunc mask {inst.mask} relation {inst.relation!r} is not "
+                           "an equality test of memory bits, so it has no condition form")
     for reg in circ.cregs:
         offset = circ.creg_offset(reg.name)
-        if mask == ((1 << reg.size) - 1) << offset and inst.relation == "==":
+        if mask == ((1 << reg.size) - 1) << offset:
             return (reg.name, val >> offset)
-    raise CircuitError(f"{where}: bfunc mask {inst.mask} relation {inst.relation!r} does not "
-                       "test one whole classical register for equality, so it has no c_if form")
+    bits = [b for b in range(circ.num_clbits) if (mask >> b) & 1]
+    return (tuple(bits), sum(((val >> b) & 1) << i for i, b in enumerate(bits)))
 
 
 # -- run() input normalisation ----------------------------------------------------------
@@ -203,24 +215,9 @@ def _is_qiskit_circuit(obj: Any) -> bool:
 
 
 def _from_qiskit(qc: Any) -> Circuit:
-    import qiskit.qasm2  # only reached when the caller already holds a Qiskit object
+    from .qiskit.convert import from_qiskit  # imports Qiskit, which the caller already has
 
-    try:
-        text = qiskit.qasm2.dumps(qc)
-    except Exception as exc:  # Qiskit's own error types; re-raised as ours with its reason
-        raise CircuitError(f"cannot convert Qiskit circuit {qc.name!r} through OpenQASM 2: "
-                           f"{exc}") from exc
-    try:
-        phase = float(qc.global_phase)
-    except TypeError:
-        raise CircuitError(f"Qiskit circuit {qc.name!r} has an unbound parameter in its "
-                           "global phase") from None
-    from .qasm2 import loads
-
-    circ = loads(text, name=qc.name, filename=f"<qiskit circuit {qc.name!r}>")
-    circ.global_phase = phase
-    circ.metadata = dict(qc.metadata or {})
-    return circ
+    return from_qiskit(qc)
 
 
 def _looks_like_path(text: str) -> bool:

@@ -137,7 +137,7 @@ class Instruction:
     qubits: tuple[int, ...]
     params: tuple = ()
     clbits: tuple[int, ...] = ()
-    condition: tuple[str, int] | None = None
+    condition: tuple[Any, int] | None = None
     label: str | None = None
 
     def __eq__(self, other: object) -> bool:
@@ -296,6 +296,10 @@ class Circuit(GateMethods):
             params = (_check_unitary(params, len(qs), where),)
         elif name == "initialize":
             params = _check_amplitudes(params, len(qs), where)
+        elif name == "delay":
+            params = _check_delay(params, where)
+            if len(qs) != 1:
+                raise CircuitError(f"'delay' acts on 1 qubit, got {len(qs)}")
         else:
             params = tuple(_real(p, where) for p in params)
             if sig is not None:
@@ -315,21 +319,43 @@ class Circuit(GateMethods):
             raise CircuitError(f"{where}: label must be a string, got {label!r}")
         return Instruction(name, qs, params, cs, condition, label)
 
-    def _check_condition(self, condition: tuple[Any, int], name: str) -> tuple[str, int]:
+    def _check_condition(self, condition: tuple[Any, int], name: str) -> tuple[Any, int]:
+        """``(register, value)`` tests a whole register (kept by name, as OpenQASM 2 does);
+        ``(clbit, value)`` or ``([clbits], value)`` tests those bits, bit ``i`` of ``value``
+        against ``clbits[i]``, and is kept as a tuple of flat indices (Qiskit's single-bit
+        conditions and the lowered form of nested ``if_else`` blocks)."""
         try:
-            reg, value = condition
+            target, value = condition
         except (TypeError, ValueError):
-            raise CircuitError(f"condition must be (classical register, value), "
+            raise CircuitError(f"condition must be (classical register or clbit(s), value), "
                                f"got {condition!r}") from None
-        reg_name = reg.name if isinstance(reg, ClassicalRegister) else reg
-        if reg_name not in self._coffset:
-            raise CircuitError(f"condition on unknown classical register {reg_name!r} "
-                               f"(circuit has {[r.name for r in self.cregs]})")
+        if isinstance(value, (bool, np.bool_)) and not isinstance(target, (str,
+                                                                         ClassicalRegister)):
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise CircuitError(f"condition value must be a non-negative integer, got {value!r}")
         if name == "barrier":
             raise CircuitError("a barrier cannot be conditioned")
-        return (reg_name, int(value))
+        if isinstance(target, (str, ClassicalRegister)):
+            reg_name = target.name if isinstance(target, ClassicalRegister) else target
+            if reg_name not in self._coffset:
+                raise CircuitError(f"condition on unknown classical register {reg_name!r} "
+                                   f"(circuit has {[r.name for r in self.cregs]})")
+            return (reg_name, int(value))
+        bits = tuple(self._flat(target, "clbit"))
+        if not bits or len(set(bits)) != len(bits):
+            raise CircuitError(f"condition on clbits {list(bits)}: give distinct clbits")
+        if value >> len(bits):
+            raise CircuitError(f"condition value {value} does not fit in {len(bits)} clbit(s)")
+        return (bits, int(value))
+
+    def condition_clbits(self, condition: tuple[Any, int]) -> tuple[int, ...]:
+        """The flat clbits a (checked) condition reads, bit 0 of its value first."""
+        target = condition[0]
+        if isinstance(target, str):
+            size = next(r.size for r in self.cregs if r.name == target)
+            return tuple(range(self._coffset[target], self._coffset[target] + size))
+        return tuple(target)
 
     def _broadcast(self, name: str, params: Sequence, *qargs: QubitSpec,
                    clbits: ClbitSpec | None = None) -> Circuit:
@@ -400,9 +426,12 @@ class Circuit(GateMethods):
             self.append("barrier", flat)
         return self
 
-    def delay(self, duration: float, qubit: QubitSpec) -> Circuit:
-        """Idle qubit(s) for ``duration`` seconds (a no-op for ideal engines)."""
-        return self._broadcast("delay", (duration,), qubit)
+    def delay(self, duration: float, qubit: QubitSpec, unit: str = "dt") -> Circuit:
+        """Idle qubit(s) for ``duration`` in ``unit`` ("dt", the device's sample time, or
+        "s", "ms", "us", "ns", "ps"): relaxation on noisy devices, a no-op for ideal engines.
+        A non-default unit is kept as a second parameter, ``(duration, unit)``."""
+        return self._broadcast("delay", (duration,) if unit == "dt" else (duration, unit),
+                               qubit)
 
     def unitary(self, matrix: Any, qubits: QubitSpec, label: str | None = None) -> Circuit:
         """Apply a unitary matrix; ``qubits[0]`` is its least significant index (as Qiskit)."""
@@ -420,9 +449,7 @@ class Circuit(GateMethods):
         for inst in self.data:
             cbits = list(inst.clbits)
             if inst.condition is not None:
-                off = self._coffset[inst.condition[0]]
-                size = next(r.size for r in self.cregs if r.name == inst.condition[0])
-                cbits += range(off, off + size)
+                cbits += self.condition_clbits(inst.condition)
             level = max([qlevel[q] for q in inst.qubits] + [clevel[c] for c in cbits],
                         default=0)
             if inst.name != "barrier":
@@ -524,6 +551,21 @@ def _check_unitary(params: tuple, n: int, where: str) -> np.ndarray:
         raise CircuitError(f"{where}: the matrix is not unitary")
     m.setflags(write=False)
     return m
+
+
+DELAY_UNITS = ("dt", "s", "ms", "us", "ns", "ps")
+
+
+def _check_delay(params: tuple, where: str) -> tuple:
+    if len(params) not in (1, 2):
+        raise CircuitError(f"{where}: takes (duration) or (duration, unit), got {params!r}")
+    duration = _real(params[0], where)
+    if duration < 0:
+        raise CircuitError(f"{where}: duration {duration} is negative")
+    unit = params[1] if len(params) == 2 else "dt"
+    if unit not in DELAY_UNITS:
+        raise CircuitError(f"{where}: unit {unit!r} is not one of {list(DELAY_UNITS)}")
+    return (duration,) if unit == "dt" else (duration, unit)
 
 
 def _check_amplitudes(params: tuple, n: int, where: str) -> tuple:

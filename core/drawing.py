@@ -65,7 +65,9 @@ def draw_text(circuit: Circuit) -> str:
         if inst.name == "measure":
             cells[row_of_clbit[inst.clbits[0]]] = str(circuit.clbit_labels[inst.clbits[0]][1])
         if inst.condition is not None:
-            cells[creg_row[inst.condition[0]]] = f"={inst.condition[1]}"
+            target, value = inst.condition
+            row = creg_row[target] if isinstance(target, str) else row_of_clbit[target[0]]
+            cells[row] = f"={value}"
         qrows = [r for r in cells if r < n_q]
         span = (min(cells), max(cells))
         quantum_span = (min(qrows), max(qrows)) if qrows else span

@@ -153,9 +153,9 @@ def test_global_phase_instruction_becomes_the_circuit_phase():
 
 @pytest.mark.parametrize("instructions, phrase", [
     ([{"name": "bfunc", "mask": "0x1", "relation": "!=", "val": "0x1", "register": 2}],
-     "no c_if form"),
-    ([{"name": "bfunc", "mask": "0x3", "relation": "==", "val": "0x1", "register": 2}],
-     "no c_if form"),
+     "no condition form"),
+    ([{"name": "bfunc", "mask": "0x4", "relation": "==", "val": "0x4", "register": 3}],
+     "no condition form"),
     ([{"name": "x", "qubits": [0], "conditional": 5}], "which no earlier bfunc sets"),
 ])
 def test_experiments_a_circuit_cannot_express_are_refused(instructions, phrase):
@@ -163,6 +163,16 @@ def test_experiments_a_circuit_cannot_express_are_refused(instructions, phrase):
            "config": {"n_qubits": 1, "memory_slots": 2}, "instructions": instructions}
     with pytest.raises(CircuitError, match=phrase):
         circuit_from_experiment(exp)
+
+
+def test_bfunc_on_bits_of_two_registers_becomes_a_clbit_condition():
+    exp = {"header": {"creg_sizes": [["c", 1], ["d", 1]]},
+           "config": {"n_qubits": 1, "memory_slots": 2},
+           "instructions": [{"name": "bfunc", "mask": "0x3", "relation": "==", "val": "0x1",
+                             "register": 2}, {"name": "x", "qubits": [0], "conditional": 2}]}
+    circ = circuit_from_experiment(exp)
+    assert circ.data[0].condition == ((0, 1), 1)
+    assert assemble(circ).experiments[0].instructions[0].to_dict() == exp["instructions"][0]
 
 
 # -- run() input forms -------------------------------------------------------------------------
