@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "QfoundryError",
+    "IntegrationError",
     "OptionsError",
     "QobjValidationError",
     "BackendNotFoundError",
@@ -123,3 +124,7 @@ class ResultError(QfoundryError, LookupError):
 
 class DevicePropertyError(QfoundryError, LookupError):
     """Raised by device/backend properties lookups for a qubit or gate the device lacks."""
+
+
+class IntegrationError(QfoundryError, ValueError):
+    """Raised by the Qiskit and PennyLane adapters for what a backend cannot give them."""
