@@ -187,24 +187,15 @@ class QfoundryDevice(Device):
                     out[i] = array
         others = [i for i in range(len(out)) if i not in states]
         if others:
+            final = self._final_state(tape.operations, wires)
             sub = tape.copy(measurements=[tape.measurements[i] for i in others])
             tapes, combine = split_non_commuting(sub)
-            values = combine([self._exact_commuting(t, wires) for t in tapes])
+            values = combine([_exact_commuting(t, wires, *final) for t in tapes])
             for i, v in zip(others, values if len(others) > 1 else (values,)):
                 out[i] = v
         return out[0] if len(out) == 1 else tuple(out)
 
     # -- exact ---------------------------------------------------------------------------
-    def _exact_commuting(self, tape: qml.tape.QuantumScript, wires: qml.wires.Wires) -> Any:
-        """Exact values of commuting measurements: PennyLane's measurement processes read
-        probabilities in the measurement basis, so the basis change is applied first."""
-        (diagonal,), combine = diagonalize_measurements(tape)
-        kind, array = self._final_state(diagonal.operations, wires)
-        res = tuple(mp.process_state(array, wires) if kind == "state"
-                    else mp.process_density_matrix(array, wires)
-                    for mp in diagonal.measurements)
-        return combine([res[0] if len(res) == 1 else res])
-
     def _final_state(self, operations: Sequence[Any], wires: qml.wires.Wires
                      ) -> tuple[str, np.ndarray]:
         """("state", statevector) or ("density", matrix), in PennyLane's wire order."""
@@ -241,6 +232,37 @@ class QfoundryDevice(Device):
         return combine([tuple(results) if tape.shots.has_partitioned_shots else results[0]])
 
 
+def _exact_commuting(tape: qml.tape.QuantumScript, wires: qml.wires.Wires, kind: str,
+                     array: np.ndarray) -> Any:
+    """Exact values of commuting measurements from the final state: PennyLane's
+    measurement processes read probabilities in the measurement basis, so the basis
+    change is applied to the array (not run on the device, where it would add noise)."""
+    (diagonal,), combine = diagonalize_measurements(tape)
+    array = _rotate(array, kind, diagonal.operations[len(tape.operations):], wires)
+    res = tuple(mp.process_state(array, wires) if kind == "state"
+                else mp.process_density_matrix(array, wires) for mp in diagonal.measurements)
+    return combine([res[0] if len(res) == 1 else res])
+
+
+def _rotate(array: np.ndarray, kind: str, gates: Sequence[Any],
+            wires: qml.wires.Wires) -> np.ndarray:
+    """``U psi`` or ``U rho U^dagger`` for the product ``U`` of ``gates``, gate by gate
+    on the wires' axes (wire 0 is axis 0, as PennyLane orders states)."""
+    n = len(wires)
+    t = np.asarray(array).reshape((2,) * (n if kind == "state" else 2 * n))
+    for gate in gates:
+        k = len(gate.wires)
+        m = np.asarray(qml.matrix(gate)).reshape((2,) * (2 * k))
+        axes = [wires.index(w) for w in gate.wires]
+        t = np.moveaxis(np.tensordot(m, t, axes=(list(range(k, 2 * k)), axes)),
+                        list(range(k)), axes)
+        if kind != "state":
+            cols = [n + a for a in axes]
+            t = np.moveaxis(np.tensordot(m.conj(), t, axes=(list(range(k, 2 * k)), cols)),
+                            list(range(k)), cols)
+    return t.reshape(np.shape(array))
+
+
 def _pennylane_order(array: np.ndarray, dims: int) -> np.ndarray:
     """A state (``dims`` 1) or density matrix (2) with qubit 0 most significant, as
     PennyLane orders wires, from qfoundry's order (qubit 0 least significant)."""
@@ -257,12 +279,11 @@ def to_circuit(operations: Sequence[qml.operation.Operator], wires: qml.wires.Wi
     circ = Circuit(n, n if measure else 0)
     for op in operations:
         qubits = [wires.index(w) for w in op.wires]
-        params = [float(p) for p in op.parameters]
         name = OPERATIONS.get(op.name)
         if op.name == "GlobalPhase":  # qml.GlobalPhase(t) multiplies by exp(-i t)
-            circ.global_phase -= params[0]
+            circ.global_phase -= float(op.parameters[0])
         elif name is not None:
-            circ.append(name, qubits, params)
+            circ.append(name, qubits, [float(p) for p in op.parameters])
         else:  # PennyLane's matrix has wire 0 most significant: reversed wires for ours
             circ.append("unitary", qubits[::-1], [qml.matrix(op, wire_order=op.wires)])
     if measure:
