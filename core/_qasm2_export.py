@@ -57,7 +57,14 @@ def dumps(circuit: Circuit) -> str:
     qelib1 = qelib1_signatures()
     taken = set(_RESERVED) | set(qelib1)
     opaque: dict[str, tuple[int, int]] = {}
-    for inst in circuit.data:
+    for k, inst in enumerate(circuit.data):
+        cond = inst.condition
+        if cond is not None and not isinstance(cond[0], str):
+            raise CircuitError(f"instruction {k} ({inst.name!r}) is conditioned on clbits "
+                               f"{list(cond[0])}; OpenQASM 2 conditions test a whole register")
+        if inst.name == "delay" and len(inst.params) == 2:
+            raise CircuitError(f"instruction {k}: a delay in {inst.params[1]!r}; OpenQASM 2 "
+                               "delays are in units of dt")
         if inst.name in qelib1 or inst.name in _NATIVE:
             continue
         if not _IDENT.match(inst.name) or inst.name in _RESERVED:
@@ -106,12 +113,6 @@ def dumps(circuit: Circuit) -> str:
     clbits = [f"{rename[r.name]}[{j}]" for r in circuit.cregs for j in range(r.size)]
     for k, inst in enumerate(circuit.data):
         cond = inst.condition
-        if cond is not None and not isinstance(cond[0], str):
-            raise CircuitError(f"instruction {k} ({inst.name!r}) is conditioned on clbits "
-                               f"{list(cond[0])}; OpenQASM 2 conditions test a whole register")
-        if inst.name == "delay" and len(inst.params) == 2:
-            raise CircuitError(f"instruction {k}: a delay in {inst.params[1]!r}; OpenQASM 2 "
-                               "delays are in units of dt")
         prefix = f"if({rename[cond[0]]}=={cond[1]}) " if cond is not None else ""
         args = [qubits[q] for q in inst.qubits]
         if inst.name == "measure":

@@ -3,7 +3,8 @@
 VQE on the ideal ``qasm_simulator`` must reach the exact ground energy of a 2-qubit
 Hamiltonian to within 0.05 (BackendEstimatorV2 at precision 0.005, seeded); on
 ``fake_manila`` it runs the transpiled ansatz under the device's noise and lands above
-the exact energy (less 5 sigma of sampling) but within 0.3 of it. QAOA for a 3-node MaxCut samples the optimal cut.
+the exact energy (less 5 sigma of sampling) but within 0.3 of it. QAOA for a 3-node MaxCut
+samples the optimal cut.
 """
 
 from __future__ import annotations
