@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     from qiskit_aer.noise import NoiseModel as AerNoiseModel
     from qiskit_ibm_runtime.models import BackendProperties
 
-    from qfoundry.plugins.noise import NoiseModel
+    from qfoundry.noise import NoiseModel
 
     backend = paris_backend()
     device = backend.device

@@ -41,8 +41,8 @@ _LAZY = {
     "ClassicalRegister": ("circuit", "ClassicalRegister"),
     "qasm2": ("qasm2", None),
     "transpile": ("transpiler", "transpile"),
-    "NoiseModel": ("plugins.noise", "NoiseModel"),
-    "ReadoutError": ("plugins.noise", "ReadoutError"),
+    "NoiseModel": ("noise", "NoiseModel"),
+    "ReadoutError": ("noise", "ReadoutError"),
 }
 
 

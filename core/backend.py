@@ -14,22 +14,25 @@ import abc
 import copy
 import multiprocessing
 import os
+import queue
 import threading
 import time
-from collections import Counter
 from collections.abc import Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .blas import single_blas_thread
 from .engine import Engine, ExperimentOutput
 from .errors import (
     OptionsError,
     QobjValidationError,
     SimulationTooLargeError,
     UnsupportedInstructionError,
+    WorkerDiedError,
 )
 from .job import Job
 from .options import Options
@@ -226,6 +229,11 @@ class EngineBackend(Backend):
         """The device of a device backend; None here."""
         return None
 
+    def set_options(self, **fields: Any) -> None:
+        if "executor" in fields:
+            resolve_executor(fields["executor"])  # refuse a bad executor now, not at run()
+        super().set_options(**fields)
+
     # -- run ----------------------------------------------------------------------
     def run(self, run_input: Any, **options: Any) -> Job:
         """Run circuits, OpenQASM text or files, or a Qobj; per-call options apply to this job.
@@ -253,9 +261,7 @@ class EngineBackend(Backend):
                 f"seed_simulator={resolved['seed_simulator']!r} is invalid: must be an int")
         qobj = self._prepare(qobj, resolved)
         self._validate(qobj, resolved)
-        executor = resolved.pop("executor", None)
-        if executor is not None and not isinstance(executor, Executor):
-            executor = getattr(executor, "get_executor", lambda: executor)()
+        executor = resolve_executor(resolved.pop("executor", None))
         job = Job(self, qobj, lambda j: self._execute(j, qobj, resolved, executor))
         job.submit()
         return job
@@ -320,41 +326,29 @@ class EngineBackend(Backend):
             self.engine.validate_experiment(exp, options, self.device)
 
     def _execute(self, job: Job, qobj: QasmQobj, options: dict[str, Any],
-                 executor: Executor | None) -> Result:
+                 executor: Executor | str | None) -> Result:
         start = time.perf_counter()
         exps = qobj.experiments
         exp_opts = [self._experiment_options(e, exp, options) for e, exp in enumerate(exps)]
-        # Work units: (experiment index, options of one shot chunk). Chunking depends only on
-        # the engine and the options, never on the executor, so results never do either.
-        units = [(e, chunk) for e, opts in enumerate(exp_opts)
-                 for chunk in split_shots(self.engine, opts, e)]
-        if executor is None and _wants_processes(options, exps, exp_opts):
-            executor = process_pool(options["max_parallel_experiments"])
-            batches = _batches(units, 4 * options["max_parallel_experiments"])
-        else:
-            batches = [[u] for u in units] if executor is not None else []
-        outputs: dict[int, list[tuple[ExperimentOutput, float]]] = {e: [] for e in range(len(exps))}
-        n_chunks = Counter(e for e, _ in units)
+        # Work units: (experiment, chunk index, options of one shot chunk). Chunking depends
+        # only on the engine and the options, never on the executor, so results never do.
+        units = [(e, c, chunk) for e, opts in enumerate(exp_opts)
+                 for c, chunk in enumerate(split_shots(self.engine, opts, e))]
+        outputs: dict[int, list] = {e: [] for e in range(len(exps))}
+        for e, _c, _ in units:
+            outputs[e].append(None)
         done_exps = 0
 
-        def collect(unit_list, outs) -> None:
+        def collect(unit: tuple, out: tuple[ExperimentOutput, float]) -> None:
             nonlocal done_exps
-            for (e, _), out in zip(unit_list, outs):
-                outputs[e].append(out)
-                if len(outputs[e]) == n_chunks[e]:
-                    done_exps += 1
-                    job.set_progress(done_exps, len(exps))
+            e, c, _ = unit
+            outputs[e][c] = out  # chunk order, whatever order they finish in
+            if all(o is not None for o in outputs[e]):
+                done_exps += 1
+                job.set_progress(done_exps, len(exps))
 
-        device = self.device
-        if executor is None:
-            for unit in units:
-                collect([unit], [run_experiment_task(self.engine, exps[unit[0]], unit[1], device)])
-        else:
-            futures = [(batch, executor.submit(
-                run_batch_task, self.engine, device, [(exps[e], o) for e, o in batch]))
-                for batch in batches]
-            for batch, fut in futures:
-                collect(batch, fut.result())
+        with single_blas_thread():  # small products: BLAS threads only oversubscribe (blas.py)
+            run_units(self.engine, self.device, exps, units, options, executor, collect)
         results = []
         for e, exp in enumerate(exps):
             out, elapsed = merge_chunks(outputs[e])
@@ -380,16 +374,36 @@ class EngineBackend(Backend):
         return opts
 
 
-# -- running experiments: serial, on processes, or on any executor ---------------------------
+# -- running experiments: serial, on threads, on processes (on request), on any executor ----
 
-# A job is spread over processes only when it is worth a process round trip: several
-# experiments and at least this many amplitude updates in all (about 50 ms of work).
+#: The names ``executor=`` takes besides an Executor; None picks threads or serial per job.
+EXECUTOR_NAMES = ("serial", "threads", "processes")
+
+# A job runs on threads only when that is worth it: several experiments and at least this
+# many amplitude updates in all (about 50 ms of work), where numpy's large-array operations
+# release the GIL; below it, thread switches cost more than they give.
 PARALLEL_WORK_THRESHOLD = 2**23
 
 
-def _wants_processes(options: Mapping[str, Any], exps: list[QasmQobjExperiment],
-                     exp_opts: list[dict[str, Any]]) -> bool:
-    if options.get("max_parallel_experiments", 1) <= 1 or len(exps) < 2:
+def resolve_executor(value: Any) -> Executor | str | None:
+    """The ``executor`` option checked at run(): None, one of EXECUTOR_NAMES, an Executor
+    or a Dask Client (its ``get_executor()``); anything else is an OptionsError."""
+    if value is None or isinstance(value, Executor):
+        return value
+    if isinstance(value, str) and value in EXECUTOR_NAMES:
+        return value
+    get = getattr(value, "get_executor", None)
+    if callable(get):
+        return get()
+    raise OptionsError(
+        f"executor={value!r} is invalid: use None (the default: threads for large jobs, "
+        f"else serial), {', '.join(map(repr, EXECUTOR_NAMES))}, a "
+        "concurrent.futures.Executor or a Dask Client")
+
+
+def worth_parallel(exps: list[QasmQobjExperiment]) -> bool:
+    """Whether a job is large enough that running its experiments at once pays."""
+    if len(exps) < 2:
         return False
     work = 0
     for exp in exps:  # the qubits an experiment touches, not those it declares
@@ -398,6 +412,66 @@ def _wants_processes(options: Mapping[str, Any], exps: list[QasmQobjExperiment],
         if work >= PARALLEL_WORK_THRESHOLD:
             return True
     return False
+
+
+def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units: list,
+              options: Mapping[str, Any], executor: Executor | str | None, collect) -> None:
+    """Run every work unit ``(experiment, chunk, options)`` and ``collect(unit, output)``
+    each as it finishes, in the job's thread (which is where progress is reported from).
+
+    No default path starts a process: processes re-import the user's main module, which
+    crashes a script without a main guard. They run only for ``executor="processes"``.
+    """
+    workers = options["max_parallel_experiments"]
+    if executor is None:
+        executor = "threads" if workers > 1 and worth_parallel(exps) else "serial"
+    if executor == "threads" and (workers == 1 or len(units) == 1):
+        executor = "serial"
+    if executor == "serial":
+        for unit in units:
+            collect(unit, run_experiment_task(engine, exps[unit[0]], unit[2], device))
+        return
+    if executor == "threads":
+        with ThreadPoolExecutor(max_workers=min(workers, len(units)),
+                                thread_name_prefix="qfoundry-experiment") as pool:
+            _gather(engine, device, exps, [[u] for u in units], pool, collect)
+        return
+    if executor == "processes":
+        pool = process_pool(workers)
+        try:
+            _gather(engine, device, exps, _batches(units, 4 * workers), pool, collect)
+        except BrokenProcessPool as exc:
+            _discard_pool(workers, pool)
+            raise WorkerDiedError(
+                "a worker process died while running this job (killed, out of memory or "
+                "crashed); its pool is discarded and the next job starts a new one. If this "
+                "is a script, keep the run under `if __name__ == \"__main__\":`: "
+                "executor=\"processes\" re-imports your main module in every worker") from exc
+        return
+    _gather(engine, device, exps, [[u] for u in units], executor, collect)
+
+
+def _gather(engine: Engine, device: Any, exps: list[QasmQobjExperiment],
+            batches: list[list], executor: Executor, collect) -> None:
+    """Submit each batch to ``executor`` and collect its outputs as batches finish (done
+    callbacks feed a queue, so progress moves with the first finished task, whatever the
+    submission order, and works for Dask futures too)."""
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    futures = []
+    try:
+        for batch in batches:
+            fut = executor.submit(run_batch_task, engine, device,
+                                  [(exps[e], o) for e, _, o in batch])
+            futures.append(fut)
+            fut.add_done_callback(lambda f, b=batch: finished.put((b, f)))
+        for _ in batches:
+            batch, fut = finished.get()
+            for unit, out in zip(batch, fut.result()):
+                collect(unit, out)
+    except BaseException:
+        for fut in futures:
+            fut.cancel()
+        raise
 
 
 def _batches(units: list, n: int) -> list[list]:
@@ -412,15 +486,19 @@ def _batches(units: list, n: int) -> list[list]:
     return out
 
 
-_pools: dict[int, Executor] = {}
+_pools: dict[int, ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()
 
 
-def process_pool(workers: int) -> Executor:
-    """A persistent process pool of ``workers`` processes (forkserver where available,
-    so no worker inherits the job threads' state)."""
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """The persistent process pool of ``workers`` processes for ``executor="processes"``
+    (forkserver where available, so no worker inherits the job threads' state); a pool
+    that broke (a worker died) is replaced, never reused."""
     with _pools_lock:
         pool = _pools.get(workers)
+        if pool is not None and getattr(pool, "_broken", False):
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
         if pool is None:
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods
@@ -428,6 +506,13 @@ def process_pool(workers: int) -> Executor:
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
             _pools[workers] = pool
         return pool
+
+
+def _discard_pool(workers: int, pool: ProcessPoolExecutor) -> None:
+    with _pools_lock:
+        if _pools.get(workers) is pool:
+            del _pools[workers]
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def split_shots(engine: Engine, opts: dict[str, Any], index: int) -> list[dict[str, Any]]:
@@ -476,8 +561,10 @@ def run_experiment_task(engine: Engine, experiment: QasmQobjExperiment,
 def run_batch_task(engine: Engine, device: Any,
                    items: list[tuple[QasmQobjExperiment, Mapping[str, Any]]]
                    ) -> list[tuple[ExperimentOutput, float]]:
-    """Run several experiments in one task (one pickling round trip for many small ones)."""
-    return [run_experiment_task(engine, exp, opts, device) for exp, opts in items]
+    """Run several experiments in one task (one pickling round trip for many small ones);
+    BLAS on one thread wherever it runs, since the workers already share the cores."""
+    with single_blas_thread():
+        return [run_experiment_task(engine, exp, opts, device) for exp, opts in items]
 
 
 def experiment_size(exp: QasmQobjExperiment) -> tuple[int, int]:
@@ -533,9 +620,12 @@ class DeviceBackend(EngineBackend):
         opts = _core_options()
         # transpile: map circuits onto the device in run(); False gives the hardware's
         # strictness (non-native input is refused).
+        # use_fractional_gates: the device's fractional gates (rx, rzz on Heron) join its
+        # basis, opt-in as in Qiskit.
         opts.update_options(transpile=True, seed_transpiler=None, optimization_level=1,
-                            initial_layout=None)
+                            initial_layout=None, use_fractional_gates=False)
         opts.set_validator("transpile", bool)
+        opts.set_validator("use_fractional_gates", bool)
         opts.set_validator("optimization_level", [0, 1, 2, 3])
         return _with_engine_options(opts, self.engine)
 
@@ -551,18 +641,20 @@ class DeviceBackend(EngineBackend):
             from .transpiler.api import transpile_qobj
 
             seed = options.get("seed_transpiler")
-            qobj = transpile_qobj(qobj, self, seed=seed,
+            qobj = transpile_qobj(qobj, self._device_for(options), seed=seed,
                                   optimization_level=options.get("optimization_level", 1),
                                   initial_layout=options.get("initial_layout"))
         return qobj
 
     def _validate(self, qobj: QasmQobj, options: Mapping[str, Any]) -> None:
-        from .device import check_native
+        from .device_isa import check_native
 
         super()._validate(qobj, options)
+        device = self._device_for(options)
+        strict = not options.get("transpile", True)
         for e, exp in enumerate(qobj.experiments):
             try:
-                check_native(exp.instructions, self.device)
+                check_native(exp.instructions, device, dynamic=strict)
             except UnsupportedInstructionError as exc:
                 hint = ("" if options.get("transpile", True) else
                         " (run with transpile=True, the default, to map it onto the device)")
@@ -577,15 +669,23 @@ class DeviceBackend(EngineBackend):
 
     @property
     def device(self) -> Any:
-        return self._source.load()
+        """The device as this backend offers it (with ``use_fractional_gates``, its
+        fractional gates are part of ``basis_gates``)."""
+        return self._device_for(self._options)
+
+    def _device_for(self, options: Mapping[str, Any]) -> Any:
+        from .device_isa import with_fractional_gates
+
+        device = self._source.load()
+        return with_fractional_gates(device) if options.get("use_fractional_gates") else device
 
     @property
     def backend_version(self) -> str:
         return str(self.device.version)
 
     def configuration(self) -> BackendConfiguration:
-        if self._config_cache is None:
-            d = self.device
+        d = self.device
+        if self._config_cache is None or self._config_cache.basis_gates != list(d.basis_gates):
             self._config_cache = BackendConfiguration(
                 backend_name=str(self.name), backend_version=str(d.version),
                 n_qubits=d.n_qubits, basis_gates=list(d.basis_gates),
@@ -594,7 +694,10 @@ class DeviceBackend(EngineBackend):
                 coupling_map=[list(e) for e in d.coupling_map], dt=d.dt,
                 simulator=True, local=True, conditional=True, open_pulse=False, memory=True,
                 max_shots=0, description=d.description, source=d.source,
-                engine=self.engine.name, device=d.name)
+                engine=self.engine.name, device=d.name,
+                supported_instructions=None if d.supported_instructions is None
+                else list(d.supported_instructions),
+                fractional_gates=list(self._source.load().fractional_gates))
         return self._config_cache
 
     def properties(self) -> Any:
@@ -603,6 +706,12 @@ class DeviceBackend(EngineBackend):
 
     def status(self) -> BackendStatus:
         return BackendStatus(self.name, self.backend_version)
+
+    def _repr_png_(self) -> bytes | None:
+        """Jupyter: the device's error map (None without matplotlib)."""
+        from .notebook import backend_png
+
+        return backend_png(self)
 
     @property
     def noise_model(self) -> Any:

@@ -159,14 +159,12 @@ ClbitSpec = int | Clbit | ClassicalRegister | Sequence[int | Clbit] | range
 
 @functools.cache
 def _gate_signatures() -> dict[str, tuple[int, int]]:
-    """(num_params, num_qubits) of every gate the Circuit knows: qelib1, then the engines'."""
+    """(num_params, num_qubits) of every gate the Circuit knows: qelib1, then the gate table's
+    extras (rzx, ecr, ...)."""
+    from .gates import GATES  # numpy: imported on first use, not with the Circuit module
     from .qasm2 import qelib1_signatures
 
     table = {}
-    try:  # gates an engine adds beyond qelib1 (rzx, ecr, ...); absent in a bare core
-        from qfoundry.plugins._gates import GATES
-    except ImportError:
-        GATES = {}
     for name, spec in GATES.items():
         table[name] = (spec.num_params, spec.num_qubits)
     table.update(qelib1_signatures())
@@ -487,11 +485,15 @@ class Circuit(GateMethods):
         return (f"<Circuit {self.name!r} {regs or 'no registers'}, "
                 f"{len(self.data)} instructions, depth {self.depth()}>")
 
-    def draw(self) -> str:
-        """A text drawing, one row per qubit (best for small circuits)."""
-        from .drawing import draw_text
+    def draw(self, output: str = "text", *, fold: int | None = None,
+             idle_wires: bool | None = None, **kwargs: Any) -> Any:
+        """A drawing: ``"text"`` (a string folded at ``fold`` characters, default the
+        terminal width) or ``"mpl"`` (a matplotlib Figure; needs the ``plot`` extra;
+        ``ax=`` draws into your axes). ``idle_wires`` shows unused wires, hidden by
+        default on transpiled circuits. See :mod:`qfoundry.drawing`."""
+        from .drawing import draw
 
-        return draw_text(self)
+        return draw(self, output, fold=fold, idle_wires=idle_wires, **kwargs)
 
     def __str__(self) -> str:
         return self.draw()

@@ -20,6 +20,7 @@ __all__ = [
     "SimulationTooLargeError",
     "JobError",
     "JobTimeoutError",
+    "WorkerDiedError",
     "QasmError",
     "CircuitError",
     "DeviceSpecError",
@@ -27,6 +28,8 @@ __all__ = [
     "TranspilerError",
     "ResultError",
     "DevicePropertyError",
+    "DrawingError",
+    "MissingExtraError",
 ]
 
 
@@ -78,6 +81,10 @@ class JobTimeoutError(JobError, TimeoutError):
     """Raised by Job.result(timeout=...) when the job is not finished in time."""
 
 
+class WorkerDiedError(JobError):
+    """Raised in a job run on worker processes when a worker died (killed, out of memory)."""
+
+
 class QasmError(QfoundryError):
     """Raised by the OpenQASM 2 parser; carries file name, line and column."""
 
@@ -124,6 +131,14 @@ class ResultError(QfoundryError, LookupError):
 
 class DevicePropertyError(QfoundryError, LookupError):
     """Raised by device/backend properties lookups for a qubit or gate the device lacks."""
+
+
+class DrawingError(QfoundryError, ValueError):
+    """Raised by drawings and plots for input they cannot show (bad output, state, counts)."""
+
+
+class MissingExtraError(QfoundryError, ImportError):
+    """Raised when a feature needs an optional extra that is not installed; names the extra."""
 
 
 class IntegrationError(QfoundryError, ValueError):

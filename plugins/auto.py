@@ -30,13 +30,13 @@ from typing import Any
 
 from qfoundry.engine import Engine, ExperimentOutput
 from qfoundry.hookspecs import hookimpl
+from qfoundry.noise.model import NoiseModel, noise_model_for
 from qfoundry.options import Options
 
-from ._dm_program import active_qubits
-from ._traj_program import can_sample, has_quantum_noise
-from .density_matrix import DensityMatrixEngine, max_active_qubits
-from .noise import NoiseModel, noise_model_for
-from .trajectory import TrajectoryEngine
+from .density_matrix.engine import DensityMatrixEngine, max_active_qubits
+from .density_matrix.program import active_qubits
+from .trajectory.engine import TrajectoryEngine
+from .trajectory.program import can_sample, has_quantum_noise
 
 __all__ = ["AutoEngine", "choose_engine", "density_matrix_cap", "register_engines"]
 

@@ -12,10 +12,10 @@ import qfoundry
 from qfoundry import Circuit
 from qfoundry.backend import DeviceBackend
 from qfoundry.device import DeviceSource
+from qfoundry.noise import NoiseModel
 from qfoundry.plugins import auto, trajectory
 from qfoundry.plugins.auto import AutoEngine, choose_engine, density_matrix_cap
 from qfoundry.plugins.density_matrix import DensityMatrixEngine, max_active_qubits
-from qfoundry.plugins.noise import NoiseModel
 from qfoundry.plugins.trajectory import TrajectoryEngine
 
 
@@ -71,7 +71,7 @@ def test_a_density_matrix_that_does_not_fit_now_means_trajectories(backend, pari
     # The cap follows the machine's memory; memory other programs hold right now is
     # checked last, so the density-matrix engine is never picked only to refuse (512 B
     # of free memory hold a 2-qubit density matrix, not 3).
-    from qfoundry.plugins import density_matrix
+    from qfoundry.plugins.density_matrix import engine as density_matrix
 
     real = density_matrix._available_bytes
     monkeypatch.setattr(density_matrix, "_available_bytes",

@@ -15,7 +15,7 @@ import pytest
 import qfoundry
 from qfoundry import Circuit
 from qfoundry.errors import NoiseError, SimulationTooLargeError
-from qfoundry.plugins.noise import NoiseModel, depolarizing
+from qfoundry.noise import NoiseModel, depolarizing
 
 SHOTS = 20000
 

@@ -10,14 +10,14 @@ import pytest
 from engine_helpers import experiment, g, measure, run_engine, within
 
 from qfoundry.errors import EngineError, SimulationTooLargeError
-from qfoundry.plugins.density_matrix import DensityMatrixEngine
-from qfoundry.plugins.noise import (
+from qfoundry.noise import (
     NoiseModel,
     amplitude_damping,
     depolarizing,
     pauli,
     thermal_relaxation,
 )
+from qfoundry.plugins.density_matrix import DensityMatrixEngine
 
 ENGINE = DensityMatrixEngine()
 
@@ -118,7 +118,7 @@ def test_matches_a_dense_kraus_reference_with_and_without_fusion():
 
 
 def _matrix(inst):
-    from qfoundry.plugins._gates import gate_matrix
+    from qfoundry.gates import gate_matrix
     if inst["name"] == "reset":
         return None
     return gate_matrix(inst["name"], inst.get("params", ()))

@@ -24,8 +24,8 @@ qiskit = pytest.importorskip("qiskit")
 qiskit_aer = pytest.importorskip("qiskit_aer")
 runtime = pytest.importorskip("qiskit_ibm_runtime")
 
+from qfoundry.noise import NoiseModel  # noqa: E402
 from qfoundry.plugins.density_matrix import DensityMatrixEngine  # noqa: E402
-from qfoundry.plugins.noise import NoiseModel  # noqa: E402
 from qfoundry.qobj import QasmQobjExperiment  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""The gate table (qfoundry.plugins._gates): arities, kinds, matrices and conventions."""
+"""The gate table (qfoundry.gates): arities, kinds, matrices and conventions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from qfoundry.plugins._gates import GATES, NOOP_GATES, controlled, gate_matrix, permutation_of
+from qfoundry.gates import GATES, NOOP_GATES, controlled, gate_matrix, permutation_of
 
 RNG = np.random.default_rng(1234)
 QELIB1 = ["u3", "u2", "u1", "cx", "id", "u0", "u", "p", "x", "y", "z", "h", "s", "sdg", "t",

@@ -1,4 +1,4 @@
-"""Kernels (qfoundry.plugins._kernels) against dense operators built with np.kron."""
+"""Kernels (qfoundry.plugins._sim.kernels) against dense operators built with np.kron."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from functools import reduce
 import numpy as np
 import pytest
 
-from qfoundry.plugins._kernels import (
+from qfoundry.plugins._sim.kernels import (
     apply_diagonal,
     apply_matrix,
     apply_permutation,

@@ -14,7 +14,7 @@ import pytest
 
 from qfoundry.device import Device, GateProperties, QubitProperties
 from qfoundry.errors import NoiseError
-from qfoundry.plugins.noise import (
+from qfoundry.noise import (
     NoiseModel,
     QuantumChannel,
     ReadoutError,

@@ -242,3 +242,28 @@ def test_state_needs_analytic_mode():
 
     with pytest.raises(Exception, match="(?i)state|shots"):
         qml.set_shots(qml.QNode(f, dev), shots=10)()
+
+
+def test_every_counts_or_state_backend_is_a_pennylane_device():
+    import importlib.metadata
+    from pathlib import Path
+
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    import qfoundry
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml")
+                              .read_text(encoding="utf-8"))
+    declared = pyproject["project"]["entry-points"]["pennylane.plugins"]
+    expected = {f"qfoundry.{b.name}" for b in qfoundry.backends()} - \
+        {"qfoundry.unitary_simulator"} | {"qfoundry"}
+    assert set(declared) == expected
+    installed = {ep.name for ep in importlib.metadata.entry_points(group="pennylane.plugins")}
+    assert expected <= installed
+    dev = qml.device("qfoundry.fake_brisbane", wires=2)  # an Eagle, ecr-based
+    assert dev.name == "qfoundry.fake_brisbane"
+    generic = qml.device("qfoundry", wires=1, backend="fake_torino")
+    assert generic.backend.device.name == "torino"

@@ -30,7 +30,9 @@ from qiskit.transpiler import generate_preset_pass_manager  # noqa: E402
 
 from qfoundry.qiskit import QfoundryProvider  # noqa: E402
 
-DEVICES = ["fake_manila", "fake_guadalupe", "fake_paris", "fake_brooklyn"]
+# Falcon (cx) with and without dynamic circuits, Hummingbird, Eagle (ecr), Heron (cz)
+DEVICES = ["fake_manila", "fake_guadalupe", "fake_paris", "fake_brooklyn", "fake_brisbane",
+           "fake_torino"]
 PROVIDER = QfoundryProvider()
 
 
@@ -57,11 +59,17 @@ def test_device_target_carries_the_calibration(name):
     device = b.qfoundry_backend.device
     t = b.target
     assert t.num_qubits == device.n_qubits and t.dt == device.dt
-    basis = {g for g in device.basis_gates}
-    assert set(t.operation_names) == basis | {"measure", "reset", "delay", "if_else",
-                                              "switch_case", "for_loop", "box"}
+    from qfoundry.device_isa import supports_dynamic_circuits
+
+    dynamic = {"if_else", "switch_case", "for_loop"} if supports_dynamic_circuits(device) \
+        else set()
+    assert set(t.operation_names) == set(device.basis_gates) | {"measure", "delay", "box"} \
+        | dynamic
     assert "while_loop" not in t.operation_names
     for (gate, qubits), props in device.gates.items():
+        if gate not in device.basis_gates:  # fractional gates, offered opt-in
+            assert gate not in t.operation_names
+            continue
         assert t[gate][qubits].error == props.error
         assert t[gate][qubits].duration == props.length
     for q in range(device.n_qubits):
@@ -71,6 +79,16 @@ def test_device_target_carries_the_calibration(name):
         assert t.qubit_properties[q].t2 == device.t2(q)
         assert t.qubit_properties[q].frequency == device.frequency(q)
     assert sorted(b.coupling_map.get_edges()) == sorted(tuple(e) for e in device.coupling_map)
+
+
+def test_fractional_gates_join_the_target_when_asked_for():
+    b = PROVIDER.get_backend("fake_torino")
+    assert "rzz" not in b.target.operation_names
+    b.set_options(use_fractional_gates=True)
+    device = b.qfoundry_backend.device
+    assert {"rx", "rzz"} <= set(b.target.operation_names)
+    pair = next(qs for (g, qs) in device.gates if g == "rzz")
+    assert b.target["rzz"][pair].error == device.gates[("rzz", pair)].error
 
 
 def test_ideal_simulators_have_a_gates_only_target():
@@ -178,7 +196,7 @@ def test_gate_and_error_maps_plot():
     matplotlib.use("Agg")
     from qiskit.visualization import plot_error_map, plot_gate_map
 
-    for name in DEVICES:
+    for name in ("fake_manila", "fake_paris"):
         b = PROVIDER.get_backend(name)
         assert plot_gate_map(b) is not None
         assert plot_error_map(b) is not None

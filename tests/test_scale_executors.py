@@ -35,17 +35,23 @@ def _run(circuits, **options):
 
 
 def test_process_pool_matches_serial_run():
-    # 16-qubit circuits are above the work threshold, so max_parallel_experiments=2 really
-    # spreads them over two worker processes.
     circuits = _random_circuits(4, 16, 12, seed=3)
-    exps = qfoundry.assemble(circuits).experiments
-    assert backend_module._wants_processes({"max_parallel_experiments": 2}, exps, [{}] * 4)
-    assert _run(circuits, max_parallel_experiments=2) == _run(circuits, max_parallel_experiments=1)
+    serial = _run(circuits, max_parallel_experiments=1)
+    assert _run(circuits, executor="processes", max_parallel_experiments=2) == serial
 
 
-def test_small_jobs_stay_in_process():
+def test_default_threads_match_serial_run():
+    # 16-qubit circuits are above the work threshold, so by default they run on threads.
+    circuits = _random_circuits(4, 16, 12, seed=3)
+    assert backend_module.worth_parallel(qfoundry.assemble(circuits).experiments)
+    serial = _run(circuits, executor="serial")
+    assert _run(circuits, max_parallel_experiments=2) == serial
+    assert _run(circuits, executor="threads", max_parallel_experiments=3) == serial
+
+
+def test_small_jobs_stay_serial():
     exps = qfoundry.assemble(_random_circuits(50, 3, 5, seed=1)).experiments
-    assert not backend_module._wants_processes({"max_parallel_experiments": 8}, exps, [{}] * 50)
+    assert not backend_module.worth_parallel(exps)
 
 
 def test_any_executor_matches_serial_run():

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from qfoundry.errors import EngineError, SimulationTooLargeError, UnsupportedInstructionError
-from qfoundry.plugins import statevector as sv
-from qfoundry.plugins._gates import GATES, gate_matrix
+from qfoundry.gates import GATES, gate_matrix
+from qfoundry.plugins.statevector import engine as sv
 from qfoundry.qobj import QasmQobjExperiment
 
 ENGINE = sv.ENGINE
@@ -257,7 +257,7 @@ def test_wide_states_use_the_large_state_paths(seed):
     """14 qubits: fusion on by default, wide diagonals, trailing-block products, lookahead
     placement. The reference applies each gate with the pure kernels (tested against
     np.kron in test_kernels.py) in a fixed axis order."""
-    from qfoundry.plugins._kernels import apply_matrix
+    from qfoundry.plugins._sim.kernels import apply_matrix
 
     rng = np.random.default_rng(seed)
     n = 14

@@ -7,7 +7,7 @@ import pytest
 
 import qfoundry
 from qfoundry.errors import QfoundryError, UnsupportedInstructionError
-from qfoundry.plugins import statevector as sv
+from qfoundry.plugins.statevector import engine as sv
 
 
 def qobj(experiments, shots=1024, seed=None, memory=False):

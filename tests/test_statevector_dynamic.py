@@ -16,7 +16,7 @@ from scipy import stats
 from test_statevector import run, statevector
 
 from qfoundry.errors import EngineError
-from qfoundry.plugins import statevector as sv
+from qfoundry.plugins.statevector import engine as sv
 
 P_MIN = 1e-3
 
@@ -272,7 +272,8 @@ ENGINES = ["statevector", "density_matrix", "trajectory"]
 
 
 def _engine(name):
-    from qfoundry.plugins import density_matrix, trajectory
+    from qfoundry.plugins.density_matrix import engine as density_matrix
+    from qfoundry.plugins.trajectory import engine as trajectory
     return {"statevector": sv.ENGINE, "density_matrix": density_matrix._ENGINE,
             "trajectory": trajectory._ENGINE}[name]
 

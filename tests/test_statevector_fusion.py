@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from test_statevector import embed
 
-from qfoundry.plugins._fusion import GateOp, cheap_forms, compose, fuse
-from qfoundry.plugins._gates import GATES, gate_matrix, permutation_of
+from qfoundry.gates import GATES, gate_matrix, permutation_of
+from qfoundry.plugins._sim.fusion import GateOp, cheap_forms, compose, fuse
 
 N = 5
 

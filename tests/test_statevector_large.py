@@ -87,8 +87,8 @@ def test_trailing_gates_on_a_given_19_qubit_state_work_in_place():
     """With an initial statevector every qubit is active and no spare buffer exists yet:
     dense gates on the trailing qubits then run in place a chunk at a time (real-arithmetic
     products included) and must equal the plain kernels' result."""
-    from qfoundry.plugins._gates import gate_matrix
-    from qfoundry.plugins._kernels import apply_matrix
+    from qfoundry.gates import gate_matrix
+    from qfoundry.plugins._sim.kernels import apply_matrix
 
     n = 19
     rng = np.random.default_rng(3)

@@ -20,7 +20,7 @@ from scipy import stats
 
 import qfoundry
 from qfoundry.circuit import ClassicalRegister, QuantumRegister
-from qfoundry.plugins import statevector as sv
+from qfoundry.plugins.statevector import engine as sv
 
 P_MIN = 1e-3
 ATOL = 1e-12

@@ -14,7 +14,7 @@ from scipy import stats
 from test_statevector import run
 
 import qfoundry
-from qfoundry.plugins._gates import GATES
+from qfoundry.gates import GATES
 
 qiskit = pytest.importorskip("qiskit")
 pytestmark = pytest.mark.oracle

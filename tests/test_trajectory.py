@@ -21,9 +21,7 @@ from qfoundry import Circuit
 from qfoundry.backend import DeviceBackend, SimulatorBackend
 from qfoundry.device import DeviceSource
 from qfoundry.errors import NoiseError, SimulationTooLargeError
-from qfoundry.plugins import _traj_noise, _traj_program, _traj_run
-from qfoundry.plugins.density_matrix import DensityMatrixEngine
-from qfoundry.plugins.noise import (
+from qfoundry.noise import (
     NoiseModel,
     amplitude_damping,
     depolarizing,
@@ -31,7 +29,11 @@ from qfoundry.plugins.noise import (
     phase_damping,
     thermal_relaxation,
 )
+from qfoundry.plugins.density_matrix import DensityMatrixEngine
 from qfoundry.plugins.trajectory import TrajectoryEngine
+from qfoundry.plugins.trajectory import program as _traj_program
+from qfoundry.plugins.trajectory import run as _traj_run
+from qfoundry.plugins.trajectory import unravel as _traj_noise
 
 ENGINE = TrajectoryEngine()
 P_FLOOR = 1e-4  # chi-square p-value below which two samples are declared different
@@ -209,7 +211,7 @@ def test_a_general_two_qubit_kraus_channel_is_sampled_exactly():
 
 def _dense_reference(instructions, n):
     """The ideal final state by np.kron-built full matrices (independent of the engine)."""
-    from qfoundry.plugins._gates import GATES
+    from qfoundry.gates import GATES
 
     psi = np.zeros(2 ** n, dtype=complex)
     psi[0] = 1

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import unitary_group
 
 from qfoundry.errors import TranspilerError
-from qfoundry.plugins._gates import GATES, gate_matrix
+from qfoundry.gates import GATES, gate_matrix
 from qfoundry.transpiler.decompose import (
     ONE_QUBIT_BASES,
     euler_zyz,

@@ -72,8 +72,7 @@ class QfoundryBackend(BackendV2):
         super().__init__(provider=provider, name=str(backend.name),
                          description=backend.configuration().to_dict().get("description"),
                          backend_version=str(backend.backend_version))
-        self._target = (device_target(backend.device) if self._is_device
-                        else simulator_target(backend))
+        self._targets: dict[Any, Any] = {}
         if self._is_device:
             self.set_options(transpile=False)
 
@@ -94,10 +93,17 @@ class QfoundryBackend(BackendV2):
             raise IntegrationError(f"unknown option(s) {unknown} for backend {self.name}; "
                                    f"valid: {sorted(self._qf.options)}")
         self.options.update_options(**fields)
+        self._qf.set_options(**{k: v for k, v in fields.items() if k == "use_fractional_gates"})
 
     @property
     def target(self) -> Any:
-        return self._target
+        """The Target; rebuilt when the device changes (``use_fractional_gates``)."""
+        device = self._qf.device
+        key = device.basis_gates if device is not None else None
+        if key not in self._targets:
+            self._targets[key] = (device_target(device) if device is not None
+                                  else simulator_target(self._qf))
+        return self._targets[key]
 
     @property
     def max_circuits(self) -> None:

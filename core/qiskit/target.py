@@ -1,11 +1,14 @@
 """A Qiskit ``Target`` for every qfoundry backend.
 
 Device backends get the device as calibrated: each basis gate on the qubits or ordered
-pairs it is calibrated for, with its error (average gate infidelity) and duration;
-``measure`` with the readout error and duration; ``reset`` and ``delay`` on every qubit;
-the control flow the converter lowers (``if_else``, ``switch_case``, ``for_loop``,
-``box``); ``dt`` and ``qubit_properties`` (T1, T2, frequency). The builder reads only the
-device's basis and calibration tables, so any device (ECR, CZ, fractional gates) works.
+pairs it is calibrated for, with its error (average gate infidelity) and duration
+(fractional gates too, on a backend opened with ``use_fractional_gates=True``);
+``measure`` with the readout error and duration; ``delay`` on every qubit, ``reset``
+where the device's basis lists it; ``box``, and on devices whose
+``supported_instructions`` list ``if_else`` (dynamic circuits) the control flow the
+converter lowers (``if_else``, ``switch_case``, ``for_loop``); ``dt`` and
+``qubit_properties`` (T1, T2, frequency). The builder reads only the device's basis and
+calibration tables, so any device (ECR, CZ, fractional gates) works.
 
 Ideal simulators get every gate they support on all qubits with no calibration, no
 coupling map and no dt: Qiskit's transpiler then leaves a circuit's width and layout
@@ -30,6 +33,7 @@ from qiskit.circuit.library import UnitaryGate, get_standard_gate_name_mapping
 from qiskit.providers import QubitProperties
 from qiskit.transpiler import InstructionProperties, Target
 
+from ..device_isa import supports_dynamic_circuits
 from ..errors import IntegrationError
 
 __all__ = ["device_target", "simulator_target"]
@@ -67,12 +71,16 @@ def device_target(device: Any) -> Target:
     target.add_instruction(Measure(), {
         (q,): InstructionProperties(error=device.readout_error(q),
                                     duration=device.readout_length(q)) for q in range(n)})
-    resets = {qs: InstructionProperties(error=p.error, duration=p.length)
-              for (g, qs), p in device.gates.items() if g == "reset"}
-    target.add_instruction(Reset(), {(q,): resets.get((q,)) for q in range(n)})
+    if "reset" in device.basis_gates:
+        resets = {qs: InstructionProperties(error=p.error, duration=p.length)
+                  for (g, qs), p in device.gates.items() if g == "reset"}
+        target.add_instruction(Reset(), {(q,): resets.get((q,)) for q in range(n)})
     target.add_instruction(Delay(Parameter("t")), {(q,): None for q in range(n)})
-    for name, cls in _CONTROL_FLOW.items():
-        target.add_instruction(cls, name=name)
+    target.add_instruction(BoxOp, name="box")
+    if supports_dynamic_circuits(device):
+        for name, cls in _CONTROL_FLOW.items():
+            if name != "box":
+                target.add_instruction(cls, name=name)
     return target
 
 

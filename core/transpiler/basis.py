@@ -21,7 +21,7 @@ import numpy as np
 
 from ..circuit import Instruction
 from ..errors import TranspilerError
-from ..plugins._gates import GATES, gate_matrix
+from ..gates import GATES, gate_matrix
 from .decompose import is_identity_up_to_phase, synth_1q, synth_2q
 from .rules import ALIASES, body_of
 from .target import DIRECTIVES, Target

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import TranspilerError
-from ..plugins._gates import gate_matrix
+from ..gates import gate_matrix
 
 __all__ = [
     "ONE_QUBIT_BASES", "euler_zyz", "synth_1q", "one_qubit_basis", "Kak", "kak",

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..circuit import Instruction
-from ..plugins._gates import GATES, gate_matrix
+from ..gates import GATES, gate_matrix
 from .basis import NON_GATES, op_matrix, synth_1q_ops, translate_2q
 from .decompose import kak, kron2, num_cx
 from .target import Target

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..devices import DIRECTIVES  # what every device accepts besides its basis gates
 from ..errors import TranspilerError
-from ..plugins._gates import gate_matrix
+from ..gates import gate_matrix
 from .decompose import kak, one_qubit_basis
 
 __all__ = ["Target", "SwapTables", "DIRECTIVES", "ENTANGLER_PREFERENCE"]

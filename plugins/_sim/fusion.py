@@ -1,0 +1,226 @@
+"""Gate fusion: merge runs of gates on few qubits into one operator before simulating.
+
+On a large state every gate costs at least one pass over memory, while composing small
+matrices costs microseconds, so an engine gains by applying fewer, wider operators:
+
+* general gates merge into one dense matrix on at most ``max_qubits`` qubits, absorbing
+  diagonal and permutation gates on qubits the block already has;
+* diagonal gates merge into one diagonal on up to ``max_diagonal_qubits`` qubits (a
+  diagonal costs one multiply whatever its width);
+* SWAPs disappear: later gates are renamed and the swaps become relabellings at the end
+  (free for an engine that tracks its axis order).
+
+Before fusion, :func:`cheap_forms` rewrites single gates whose structure allows it: a
+monomial (y, cy, iswap, rccx...) becomes a permutation and a diagonal, a gate with two or
+more controls (c3sx, multi-controlled unitaries) its small matrix applied only where the
+controls are 1.
+
+A block grows greedily from the first pending gate. A gate that does not fit is deferred,
+and every later gate sharing a qubit with a deferred one is deferred too, so gates only
+move past gates on disjoint qubits and the product is unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from .kernels import apply_diagonal, apply_matrix, apply_permutation
+
+__all__ = ["GateOp", "fuse", "compose", "relabel", "cheap_forms"]
+
+_SCAN = 200  # gates looked at past a block's first gate before the block is closed
+
+
+class GateOp(NamedTuple):
+    """A unitary step: ``kind`` is "general" (``data`` a matrix), "diagonal" (the
+    diagonal), "permutation" (``perm`` with basis j -> perm[j]), "controlled" (``data``
+    the full matrix; ``extra`` = (targets, controls, matrix on the targets when every
+    control is 1)) or "swap" (no data)."""
+
+    kind: str
+    qubits: tuple[int, ...]
+    data: np.ndarray | None
+    extra: tuple | None = None
+
+
+def relabel(op: GateOp, new: Callable[[int], int]) -> GateOp:
+    """``op`` with every qubit q renamed ``new(q)`` (controlled gates' extra too)."""
+    extra = op.extra
+    if extra is not None:
+        extra = (tuple(map(new, extra[0])), tuple(map(new, extra[1])), extra[2])
+    return op._replace(qubits=tuple(map(new, op.qubits)), extra=extra)
+
+
+def _absorb_swaps(ops: Sequence[GateOp]) -> tuple[list[GateOp], list[GateOp]]:
+    """Rename gates past each SWAP; return (renamed gates, the swaps to relabel at the end).
+
+    With P the product of the swaps so far, a later gate G equals P (P^-1 G P): G on
+    relabelled qubits, applied before P. The swaps keep their order and labels.
+    """
+    rename: dict[int, int] = {}
+    gates, swaps = [], []
+    for op in ops:
+        if op.kind == "swap":
+            a, b = op.qubits
+            rename[a], rename[b] = rename.get(b, b), rename.get(a, a)
+            swaps.append(op)
+        elif rename:
+            gates.append(relabel(op, lambda q: rename.get(q, q)))
+        else:
+            gates.append(op)
+    return gates, swaps
+
+
+def _limit(kind: str, gate_kind: str, grows: bool, max_qubits: int,
+           max_diagonal_qubits: int) -> tuple[str, int]:
+    """(kind of the merged block, its qubit limit) for adding a gate to a block.
+
+    Diagonals merge with diagonals up to the wide limit. A diagonal, permutation or
+    multi-controlled gate costs a fraction of a pass alone, so it joins a dense block
+    only if the block need not grow for it, and two of them never merge (a merged
+    permutation moves most amplitudes; each alone moves few)."""
+    if kind == gate_kind == "diagonal":
+        return kind, max_diagonal_qubits
+    if gate_kind == "general" or (kind == "general" and not grows):
+        return "general", max_qubits
+    return kind, 0
+
+
+def fuse(ops: Sequence[GateOp], num_qubits: int, max_qubits: int = 3,
+         max_diagonal_qubits: int = 10) -> list[GateOp]:
+    """Fuse a run of unconditional gates; the result applies the same unitary."""
+    gates, swaps = _absorb_swaps(ops)
+    done = [False] * len(gates)
+    out: list[GateOp] = []
+    first = 0
+    while first < len(gates):
+        if done[first]:
+            first += 1
+            continue
+        kind = gates[first].kind
+        qubits = list(gates[first].qubits)
+        members = [first]
+        blocked: set[int] = set()
+        scanned = 0
+        i = first + 1
+        while i < len(gates) and scanned < _SCAN and len(blocked) < num_qubits:
+            if not done[i]:
+                scanned += 1
+                g = gates[i]
+                if blocked.isdisjoint(g.qubits):
+                    union = qubits + [q for q in g.qubits if q not in qubits]
+                    new_kind, limit = _limit(kind, g.kind, len(union) > len(qubits),
+                                             max_qubits, max_diagonal_qubits)
+                    if len(union) <= limit:
+                        kind, qubits = new_kind, union
+                        members.append(i)
+                    else:
+                        blocked.update(g.qubits)
+                else:
+                    blocked.update(g.qubits)
+            i += 1
+        for m in members:
+            done[m] = True
+        if len(members) == 1:
+            out.append(gates[first])
+        else:
+            out.append(GateOp(kind, tuple(qubits), compose([gates[m] for m in members],
+                                                           qubits, kind)))
+    return out + swaps
+
+
+def compose(ops: Sequence[GateOp], qubits: Sequence[int], kind: str) -> np.ndarray:
+    """The product of ``ops`` (applied in order) as an operator of ``kind`` on ``qubits``.
+
+    ``qubits[j]`` is qubit j (least significant first) of the result.
+    """
+    k = len(qubits)
+    local = {q: j for j, q in enumerate(qubits)}
+    if kind == "diagonal":
+        # Unit-modulus entries: add phases (real adds), exponentiate once. Each gate's
+        # few phases are gathered by its qubits' bits of the block index.
+        index = np.arange(1 << k)
+        bits = {j: ((index >> j) & 1).astype(np.intp) for j in range(k)}
+        phase = np.zeros(1 << k)
+        for op in ops:
+            sub = np.zeros(1 << k, dtype=np.intp)
+            for j, q in enumerate(op.qubits):
+                sub |= bits[local[q]] << j
+            phase += np.angle(op.data)[sub]
+        return np.exp(1j * phase)
+    if kind == "permutation":
+        # Track where each basis state goes: labels[i] = the input basis state now at i.
+        labels = np.arange(1 << k).reshape((2,) * k)
+        for op in ops:
+            labels = apply_permutation(labels, op.data, [k - 1 - local[q] for q in op.qubits])
+        perm = np.empty(1 << k, dtype=np.intp)
+        perm[labels.reshape(-1)] = np.arange(1 << k)
+        return perm
+    u = np.eye(1 << k, dtype=complex).reshape((2,) * (2 * k))
+    for op in ops:
+        axes = [k - 1 - local[q] for q in op.qubits]
+        if op.kind == "diagonal":
+            u = apply_diagonal(u, op.data, axes)
+        elif op.kind == "permutation":
+            u = apply_permutation(u, op.data, axes)
+        else:
+            u = apply_matrix(u, op.data, axes)
+    return u.reshape(1 << k, 1 << k)
+
+
+# -- cheaper forms of single gates ---------------------------------------------------------
+
+def _monomial(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(perm, phases) if ``matrix`` = diag(phases) @ P with P|j> = |perm[j]>, else None.
+
+    Gates such as y, cy, iswap and rccx are monomial: moving amplitudes and then one
+    diagonal multiply is far cheaper than a dense product."""
+    dim = matrix.shape[0]
+    if dim < 2 or np.count_nonzero(matrix) != dim:
+        return None
+    perm = np.argmax(matrix != 0, axis=0)
+    if len(set(perm.tolist())) != dim:
+        return None
+    phases = np.empty(dim, dtype=complex)
+    phases[perm] = matrix[perm, np.arange(dim)]
+    return perm, phases
+
+
+def _controls(matrix: np.ndarray) -> list[int]:
+    """Local qubits j of ``matrix`` that only control: it is the identity wherever bit j
+    is 0 and never mixes bit j = 0 with bit j = 1."""
+    dim = matrix.shape[0]
+    index = np.arange(dim)
+    out = []
+    for j in range(dim.bit_length() - 1):
+        zero = ((index >> j) & 1) == 0
+        if (np.array_equal(matrix[np.ix_(zero, zero)], np.eye(dim // 2))
+                and not matrix[np.ix_(zero, ~zero)].any()
+                and not matrix[np.ix_(~zero, zero)].any()):
+            out.append(j)
+    return out
+
+
+def cheap_forms(op: GateOp) -> list[GateOp]:
+    """A dense gate as cheaper steps when its structure allows: a monomial as a
+    permutation then a diagonal; a gate with two or more control qubits as its small
+    matrix on the targets, applied only where every control is 1."""
+    split = _monomial(op.data)
+    if split is not None:
+        return [GateOp("permutation", op.qubits, split[0]),
+                GateOp("diagonal", op.qubits, split[1])]
+    k = len(op.qubits)
+    local = _controls(op.data) if k >= 3 else []
+    if len(local) < 2 or len(local) == k:
+        return [op]
+    rest = [j for j in range(k) if j not in local]
+    mask = sum(1 << j for j in local)
+    on = [mask | sum(((t >> i) & 1) << j for i, j in enumerate(rest))
+          for t in range(1 << len(rest))]
+    reduced = op.data[np.ix_(on, on)]
+    targets = tuple(op.qubits[j] for j in rest)
+    controls = tuple(op.qubits[j] for j in local)
+    return [GateOp("controlled", op.qubits, op.data, (targets, controls, reduced))]

@@ -1,0 +1,250 @@
+"""The ``statevector`` engine and its three backends, BasicAer's simulators made fast.
+
+* ``qasm_simulator``: counts (and per-shot memory) of the measured circuit;
+* ``statevector_simulator``: the final statevector (one shot, as BasicAer: measurements
+  collapse the state);
+* ``unitary_simulator``: the circuit's unitary (gates only).
+
+The hidden option ``method`` ("automatic", "statevector", "unitary", as Aer's) is what
+tells the three apart. Speed comes from four places, each documented where it lives:
+gate fusion (:mod:`.._sim.fusion`), a lazily ordered tensor so a gate costs one or two passes
+over memory (:mod:`.state`), sampling final measurements for all shots from one final
+state, and branching on mid-circuit outcomes instead of simulating shot by shot
+(:mod:`.run`). See docs/performance.md for the measured figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from qfoundry.backend import SimulatorBackend, experiment_size
+from qfoundry.engine import Engine, ExperimentOutput
+from qfoundry.errors import EngineError, SimulationTooLargeError
+from qfoundry.gates import GATES
+from qfoundry.hookspecs import hookimpl
+from qfoundry.options import Options
+
+from .._sim.fusion import relabel
+from .program import (
+    NON_GATE_INSTRUCTIONS,
+    checked_amplitudes,
+    compile_experiment,
+    parse_experiment,
+)
+from .run import apply_gate, run_program
+from .state import SVState
+
+__all__ = ["StatevectorEngine", "register_engines", "register_backends", "physical_memory"]
+
+logger = logging.getLogger(__name__)
+
+_BYTES_PER_AMPLITUDE = 16
+# A run holds the state, a spare buffer for out-of-place products and the probabilities
+# (half a state): 2.5 states; 4 leaves room for the interpreter and the waiting branches.
+_STATES_PER_RUN = 4
+_METHODS = ["automatic", "statevector", "unitary"]
+
+
+def physical_memory() -> int:
+    """Bytes of RAM on this machine (8 GiB if the OS will not say)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return 8 << 30
+
+
+def _max_statevector_qubits(memory: int) -> int:
+    return int(math.log2(memory / (_BYTES_PER_AMPLITUDE * _STATES_PER_RUN)))
+
+
+def _max_unitary_qubits(memory: int) -> int:
+    # A unitary on n qubits is a statevector on 2n.
+    return _max_statevector_qubits(memory) // 2
+
+
+def _chop(a: np.ndarray, threshold: float) -> np.ndarray:
+    """Zero real and imaginary parts smaller than ``threshold`` (as BasicAer)."""
+    if threshold > 0:
+        for part in (a.real, a.imag):
+            part[np.abs(part) < threshold] = 0
+    return a
+
+
+class StatevectorEngine(Engine):
+    """Ideal (noiseless) simulation on a dense statevector or unitary, in numpy."""
+
+    name = "statevector"
+    supported_instructions = frozenset(GATES) | NON_GATE_INSTRUCTIONS
+    description = ("Ideal statevector simulator: gate fusion, sampled final measurements, "
+                   "branching on mid-circuit measurements")
+
+    @classmethod
+    def default_options(cls) -> Options:
+        opts = Options(method="automatic", initial_statevector=None, initial_unitary=None,
+                       chop_threshold=1e-15, allow_sample_measuring=True, fusion_enable=True,
+                       fusion_max_qubits=3, fusion_threshold=14)
+        opts.set_validator("method", list(_METHODS))
+        opts.set_validator("chop_threshold", (0.0, 1.0))
+        opts.set_validator("allow_sample_measuring", bool)
+        opts.set_validator("fusion_enable", bool)
+        opts.set_validator("fusion_max_qubits", (1, 6))
+        opts.set_validator("fusion_threshold", (1, 1000))
+        return opts
+
+    def max_qubits(self, options: Mapping[str, Any]) -> int:
+        if options.get("method") == "unitary":
+            return _max_unitary_qubits(physical_memory())
+        return _max_statevector_qubits(physical_memory())
+
+    def validate_experiment(self, experiment: Any, options: Mapping[str, Any],
+                            device: Any = None) -> None:
+        n, slots = experiment_size(experiment)
+        self._check_size(experiment, n, options)
+        parse_experiment(experiment, n, slots, options.get("method", "automatic"))
+        self._initial(experiment, n, options)
+
+    def _check_size(self, experiment: Any, n: int, options: Mapping[str, Any]) -> None:
+        limit = self.max_qubits(options)
+        if n > limit:
+            what = "unitary" if options.get("method") == "unitary" else "statevector"
+            need = _BYTES_PER_AMPLITUDE << (2 * n if what == "unitary" else n)
+            raise SimulationTooLargeError(
+                f"experiment {getattr(experiment.header, 'name', None)!r} has {n} qubits: its "
+                f"{what} needs {need / 2**30:.3g} GiB per copy; at most {limit} qubits fit in "
+                f"this machine's {physical_memory() / 2**30:.3g} GiB")
+
+    @staticmethod
+    def _initial(experiment: Any, n: int, options: Mapping[str, Any]) -> np.ndarray | None:
+        """The checked initial statevector/unitary option, or None."""
+        name = getattr(experiment.header, "name", None)
+        if options.get("method") == "unitary":
+            init = options.get("initial_unitary")
+            if init is None:
+                return None
+            u = np.asarray(init, dtype=complex)
+            dim = 1 << n
+            if u.shape != (dim, dim):
+                raise EngineError(f"initial_unitary has shape {u.shape}; experiment {name!r} "
+                                  f"has {n} qubits, so it must be ({dim}, {dim})")
+            if not np.allclose(u @ u.conj().T, np.eye(dim), atol=1e-10):
+                raise EngineError("initial_unitary is not unitary")
+            return u
+        init = options.get("initial_statevector")
+        if init is None:
+            return None
+        return checked_amplitudes(init, n, f"initial_statevector (experiment {name!r})")
+
+    # -- running -------------------------------------------------------------------------
+    def run_experiment(self, experiment: Any, options: Mapping[str, Any],
+                       device: Any = None) -> ExperimentOutput:
+        n, slots = experiment_size(experiment)
+        self._check_size(experiment, n, options)  # before any allocation
+        method = options.get("method", "automatic")
+        fusion = bool(options.get("fusion_enable", True)) and n >= options.get(
+            "fusion_threshold", 14)
+        max_fused = int(options.get("fusion_max_qubits", 3))
+        initial = self._initial(experiment, n, options)
+        if method == "unitary":
+            return self._run_unitary(experiment, n, slots, options, initial, fusion, max_fused)
+
+        shots = 1 if method == "statevector" else int(options["shots"])
+        sample = shots > 1 and bool(options.get("allow_sample_measuring", True))
+        prog = compile_experiment(experiment, n, slots, method=method, sample_final=sample,
+                                  fusion=fusion, max_fused_qubits=max_fused)
+        if initial is not None:
+            state = SVState(initial.copy(), n)
+        else:
+            state = SVState.zero(n)
+        if prog.global_phase:
+            state.data *= np.exp(1j * prog.global_phase)
+        rng = np.random.default_rng(int(options["seed_simulator"]))
+        finals: list[np.ndarray] = []
+        keep = (lambda st: finals.append(st.to_array())) if method == "statevector" else None
+        budget = max(1, physical_memory() // (4 * state.nbytes))
+        outcomes, leaves = run_program(prog, state, shots, rng, budget, keep)
+
+        data: dict[str, Any] = {}
+        if slots:
+            data["counts"] = outcomes.counts()
+            if options.get("memory"):
+                data["memory"] = outcomes.memory(rng)
+        elif method != "statevector":  # as BasicAer: empty counts (and memory) and a warning
+            data["counts"] = {}
+            if options.get("memory"):
+                data["memory"] = []
+            logger.warning("experiment %r has no classical bits: its counts are empty",
+                           getattr(experiment.header, "name", None))
+        if method == "statevector":
+            data["statevector"] = _chop(finals[0], float(options.get("chop_threshold", 0)))
+        metadata = {
+            "method": "statevector", "num_qubits": n, "fusion": fusion,
+            "measure_sampling": bool(prog.final_measures) and sample,
+            "branches": leaves, "dynamic": prog.dynamic,
+        }
+        return ExperimentOutput(data=data, shots=shots, metadata=metadata)
+
+    def _run_unitary(self, experiment: Any, n: int, slots: int, options: Mapping[str, Any],
+                     initial: np.ndarray | None, fusion: bool, max_fused: int
+                     ) -> ExperimentOutput:
+        prog = compile_experiment(experiment, n, slots, method="unitary", sample_final=False,
+                                  fusion=fusion, max_fused_qubits=max_fused)
+        # U on n qubits is a 2n-qubit state: row bit q is state qubit n + q, column bit q
+        # is state qubit q; a gate G acts on the rows (U -> G U).
+        dim = 1 << n
+        data = (np.eye(dim, dtype=complex) if initial is None else initial.copy()).reshape(-1)
+        state = SVState(data, 2 * n)
+        if prog.global_phase:
+            state.data *= np.exp(1j * prog.global_phase)
+        for step in prog.steps:
+            after = None if step.args is None else tuple(q + n for q in step.args)
+            apply_gate(state, relabel(step.gate, lambda q: q + n), after)
+        unitary = _chop(state.to_array().reshape(dim, dim),
+                        float(options.get("chop_threshold", 0)))
+        return ExperimentOutput(data={"unitary": unitary}, shots=1,
+                                metadata={"method": "unitary", "num_qubits": n,
+                                          "fusion": fusion})
+
+
+# -- registration ---------------------------------------------------------------------------
+
+ENGINE = StatevectorEngine()
+
+
+@hookimpl
+def register_engines(register: Any) -> None:
+    register(ENGINE)
+
+
+def _configuration(method: str, description: str) -> dict[str, Any]:
+    memory = physical_memory()
+    unitary = method == "unitary"
+    return {
+        "n_qubits": _max_unitary_qubits(memory) if unitary else _max_statevector_qubits(memory),
+        "basis_gates": sorted(GATES) + ["unitary"],
+        "conditional": not unitary, "memory": not unitary,
+        "max_shots": 1_000_000 if method == "automatic" else 0,
+        "description": description,
+    }
+
+
+@hookimpl
+def register_backends(register: Any) -> None:
+    for name, method, description in (
+            ("qasm_simulator", "automatic",
+             "Ideal simulator returning counts and memory (BasicAer's qasm_simulator)"),
+            ("statevector_simulator", "statevector",
+             "Ideal simulator returning the final statevector (one shot)"),
+            ("unitary_simulator", "unitary",
+             "Ideal simulator returning the circuit's unitary (gates only)")):
+        options: dict[str, Any] = {"method": method}
+        if method != "automatic":
+            options["shots"] = 1
+        register(SimulatorBackend(ENGINE, name=name,
+                                  configuration=_configuration(method, description),
+                                  options=options))
