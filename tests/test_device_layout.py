@@ -70,13 +70,18 @@ def test_every_shipped_device_is_drawn_on_a_grid_heavy_hex_as_ibm_does(name):
     d = device(name)
     edges = {tuple(sorted(e)) for e in d.coupling_map}
     degree = Counter(q for e in edges for q in e)
-    if max(degree.values(), default=0) == 3:  # heavy-hex (Falcon ... Heron)
-        assert_rows_and_bridges(d.n_qubits, edges)
-    else:  # lines, rings, square lattices
-        layout = grid_layout(d.n_qubits, edges)
-        assert layout is not None and len(set(layout.values())) == d.n_qubits
+    layout = grid_layout(d.n_qubits, edges)
+    if layout is not None:  # lines, rings, square lattices, the 20-qubit ladders
+        assert len(set(layout.values())) == d.n_qubits
         assert all(abs(layout[a][0] - layout[b][0]) + abs(layout[a][1] - layout[b][1]) == 1
                    for a, b in edges)
+    elif max(degree.values(), default=0) == 3:  # heavy-hex (Falcon ... Heron)
+        assert_rows_and_bridges(d.n_qubits, edges)
+    else:  # no grid holds it (Yorktown's bow tie): every qubit listed with its neighbours
+        listing = render_coupling(d)
+        for q in range(d.n_qubits):
+            neighbours = sorted({b for a, b in edges if a == q} | {a for a, b in edges if b == q})
+            assert f"{q}: " + " ".join(f"↔{b}" for b in neighbours) in listing
 
 
 @pytest.mark.parametrize("backend, n, rows, row_length", [
