@@ -200,3 +200,19 @@ def test_gate_and_error_maps_plot():
         b = PROVIDER.get_backend(name)
         assert plot_gate_map(b) is not None
         assert plot_error_map(b) is not None
+
+
+def test_job_status_options_and_unknown_options():
+    b = PROVIDER.get_backend("fake_manila")
+    assert b.options.transpile is False and b.options.shots == 1024
+    with pytest.raises(qfoundry.errors.UnsupportedInstructionError, match="not native"):
+        b.run(ghz(2))  # a Qiskit backend receives ISA circuits
+    isa = qiskit.transpile(ghz(2), backend=b, seed_transpiler=1)
+    job = b.run(isa, shots=10, seed_simulator=1)
+    job.result()
+    assert job.status() is qiskit.providers.JobStatus.DONE and job.done()
+    with pytest.raises(IntegrationError, match="unknown option.*'shotz'"):
+        b.set_options(shotz=3)
+    b.set_options(shots=50)
+    assert sum(b.run(isa).result().get_counts().values()) == 50
+    assert sum(b.run(ghz(2), transpile=True).result().get_counts().values()) == 50

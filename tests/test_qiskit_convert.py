@@ -310,3 +310,14 @@ def test_to_qiskit_keeps_clbit_conditions():
     assert back.data[2].operation.name == "if_else"
     assert from_qiskit(back).data == circ.data
     assert_distribution(counts_of(back), {"11": 0.5, "00": 0.5}, 4000)
+
+
+def test_register_names_qfoundry_refuses_are_made_valid_keeping_the_registers():
+    qc = QuantumCircuit(QuantumRegister(1, "Q"), ClassicalRegister(1, "Meas"),
+                        ClassicalRegister(1, "my-reg"), ClassicalRegister(1, "Q"))
+    qc.x(0)
+    qc.measure(0, 2)
+    circ = from_qiskit(qc)
+    assert [r.name for r in (*circ.qregs, *circ.cregs)] == ["q", "meas", "my_reg", "q_0"]
+    # clbit 2 is register "Q": the last declared, so leftmost, one space between registers
+    assert counts_of(qc, shots=5) == {"1 0 0": 5}

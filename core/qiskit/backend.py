@@ -24,8 +24,8 @@ from .target import device_target, simulator_target
 __all__ = ["QfoundryBackend", "QfoundryJob", "QfoundryProvider"]
 
 _STATUS = {"INITIALIZING": JobStatus.INITIALIZING, "QUEUED": JobStatus.QUEUED,
-           "RUNNING": JobStatus.RUNNING, "DONE": JobStatus.DONE,
-           "CANCELLED": JobStatus.CANCELLED, "ERROR": JobStatus.ERROR}
+           "VALIDATING": JobStatus.VALIDATING, "RUNNING": JobStatus.RUNNING,
+           "DONE": JobStatus.DONE, "CANCELLED": JobStatus.CANCELLED, "ERROR": JobStatus.ERROR}
 #: Backends whose result is a state or a unitary, not samples.
 STATE_BACKENDS = {"statevector_simulator": "statevector", "unitary_simulator": "unitary"}
 
@@ -73,19 +73,13 @@ class QfoundryBackend(BackendV2):
                          description=backend.configuration().to_dict().get("description"),
                          backend_version=str(backend.backend_version))
         self._targets: dict[Any, Any] = {}
+        self._options.update_options(**dict(backend.options))  # mirror qfoundry's options
         if self._is_device:
-            self.set_options(transpile=False)
+            self._options.update_options(transpile=False)
 
     @classmethod
     def _default_options(cls) -> QiskitOptions:
         return QiskitOptions()  # filled per instance from the qfoundry backend's options
-
-    @property
-    def options(self) -> QiskitOptions:  # type: ignore[override]
-        if not getattr(self, "_synced", False):  # first access: mirror qfoundry's options
-            self._synced = True
-            self._options.update_options(**dict(self._qf.options))
-        return self._options
 
     def set_options(self, **fields: Any) -> None:
         unknown = [k for k in fields if k not in self._qf.options]

@@ -65,12 +65,9 @@ def from_qiskit(qc: QuantumCircuit) -> Circuit:
     :raises CircuitError: naming the instruction, for an unbound parameter, an opaque
         instruction without a definition, or control flow no engine can run.
     """
-    qregs = _registers(qc.qubits, qc.qregs, "q", QfQuantumRegister)
-    cregs = _registers(qc.clbits, qc.cregs, "c", QfClassicalRegister)
-    names = [r.name for r in (*qregs, *cregs)]
-    if len(set(names)) != len(names):
-        qregs = _registers(qc.qubits, [], "q", QfQuantumRegister)
-        cregs = _registers(qc.clbits, [], "c", QfClassicalRegister)
+    taken: set[str] = set()
+    qregs = _registers(qc.qubits, qc.qregs, "q", QfQuantumRegister, taken)
+    cregs = _registers(qc.clbits, qc.cregs, "c", QfClassicalRegister, taken)
     out = Circuit(*qregs, *cregs, name=qc.name, metadata=dict(qc.metadata or {}))
     out.global_phase = _number(qc.global_phase, f"Qiskit circuit {qc.name!r}: global phase")
     lowering = _Lowering(out)
@@ -79,13 +76,23 @@ def from_qiskit(qc: QuantumCircuit) -> Circuit:
     return out
 
 
-def _registers(bits: list, regs: list, default: str, cls: type) -> list:
-    """The circuit's registers when they list its bits in order under valid, distinct
-    names (so flat indices and counts keys agree with Qiskit's); else one register."""
+def _registers(bits: list, regs: list, default: str, cls: type, taken: set[str]) -> list:
+    """The circuit's registers when they list its bits in order (so flat indices and
+    counts keys agree with Qiskit's), else one register; names that qfoundry's OpenQASM-2
+    rules refuse (``Meas``, ``my-reg``) or that repeat are made valid and distinct."""
     flat = [b for r in regs for b in r]
-    if regs and flat == list(bits) and all(_NAME_RE.match(r.name) for r in regs):
-        return [cls(r.name, r.size) for r in regs]
-    return [cls(default, len(bits))] if bits else []
+    pairs = [(r.name, r.size) for r in regs] if regs and flat == list(bits) else \
+        ([(default, len(bits))] if bits else [])
+    out = []
+    for name, size in pairs:
+        new = re.sub(r"[^A-Za-z0-9_]", "_", name)
+        new = new[:1].lower() + new[1:] if new[:1].isalpha() else f"r{new}"
+        base, k = new, 0
+        while new in taken:
+            new, k = f"{base}_{k}", k + 1
+        taken.add(new)
+        out.append(cls(new, size))
+    return out
 
 
 def _number(value: Any, where: str) -> float:
