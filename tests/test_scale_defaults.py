@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 import qfoundry
-from qfoundry import backend as backend_module
+from qfoundry import execution as backend_module
 from qfoundry.blas import blas_libraries
 
 UNGUARDED = textwrap.dedent("""\

@@ -204,18 +204,17 @@ def test_device_map_refuses_what_it_cannot_draw():
         plot_device("paris", qubit_color="freq")
 
 
-def test_golden_paris_map():
+def test_golden_paris_map(tmp_path):
     """The Paris map without text, against a stored rendering (tolerance for the
-    anti-aliasing differences between matplotlib versions)."""
+    anti-aliasing differences between matplotlib versions). Regenerate with
+    ``plot_device("paris", labels=False, colorbar=False, title="", figsize=(6, 3))
+    .savefig("tests/images/paris_map.png", dpi=60)`` after a deliberate change."""
     from matplotlib.testing.compare import compare_images
 
     fig = plot_device("paris", labels=False, colorbar=False, title="", figsize=(6, 3))
-    out = Path(GOLDEN.parent / "_actual_paris_map.png")
+    out = tmp_path / "paris_map.png"
     fig.savefig(out, dpi=60)
-    try:
-        assert compare_images(str(GOLDEN), str(out), tol=8) is None
-    finally:
-        out.unlink(missing_ok=True)
+    assert compare_images(str(GOLDEN), str(out), tol=8) is None
 
 
 # -- states ----------------------------------------------------------------------------------
@@ -368,3 +367,13 @@ def test_import_qfoundry_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip().endswith("False")
+
+
+def test_ipython_displays_device_backends_and_results_as_pictures():
+    shell = pytest.importorskip("IPython.core.interactiveshell").InteractiveShell.instance()
+    backend = qfoundry.get_backend("fake_manila")
+    data, _ = shell.display_formatter.format(backend)
+    assert data["image/png"].startswith(PNG) and data["text/plain"] == repr(backend)
+    result = backend.run(ghz(), seed_simulator=1).result()
+    data, _ = shell.display_formatter.format(result)
+    assert data["image/png"].startswith(PNG) and data["text/plain"] == repr(result)

@@ -23,20 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from qfoundry.backend import SimulatorBackend, experiment_size
+from qfoundry.backend import SimulatorBackend
 from qfoundry.engine import Engine, ExperimentOutput
 from qfoundry.errors import EngineError, SimulationTooLargeError
 from qfoundry.gates import GATES
 from qfoundry.hookspecs import hookimpl
 from qfoundry.options import Options
+from qfoundry.program import Program as Lowered
+from qfoundry.program import checked_amplitudes
 
 from .._sim.fusion import relabel
-from .program import (
-    NON_GATE_INSTRUCTIONS,
-    checked_amplitudes,
-    compile_experiment,
-    parse_experiment,
-)
+from .program import NON_GATE_INSTRUCTIONS, check_method, compile_experiment
 from .run import apply_gate, run_program
 from .state import SVState
 
@@ -102,27 +99,27 @@ class StatevectorEngine(Engine):
             return _max_unitary_qubits(physical_memory())
         return _max_statevector_qubits(physical_memory())
 
-    def validate_experiment(self, experiment: Any, options: Mapping[str, Any],
-                            device: Any = None) -> None:
-        n, slots = experiment_size(experiment)
-        self._check_size(experiment, n, options)
-        parse_experiment(experiment, n, slots, options.get("method", "automatic"))
-        self._initial(experiment, n, options)
+    def validate_program(self, program: Lowered, options: Mapping[str, Any],
+                         device: Any = None) -> None:
+        self._check_size(program, options)
+        check_method(program, options.get("method", "automatic"))
+        self._initial(program, options)
 
-    def _check_size(self, experiment: Any, n: int, options: Mapping[str, Any]) -> None:
+    def _check_size(self, program: Lowered, options: Mapping[str, Any]) -> None:
+        n = program.num_qubits
         limit = self.max_qubits(options)
         if n > limit:
             what = "unitary" if options.get("method") == "unitary" else "statevector"
             need = _BYTES_PER_AMPLITUDE << (2 * n if what == "unitary" else n)
             raise SimulationTooLargeError(
-                f"experiment {getattr(experiment.header, 'name', None)!r} has {n} qubits: its "
+                f"experiment {program.name!r} has {n} qubits: its "
                 f"{what} needs {need / 2**30:.3g} GiB per copy; at most {limit} qubits fit in "
                 f"this machine's {physical_memory() / 2**30:.3g} GiB")
 
     @staticmethod
-    def _initial(experiment: Any, n: int, options: Mapping[str, Any]) -> np.ndarray | None:
+    def _initial(program: Lowered, options: Mapping[str, Any]) -> np.ndarray | None:
         """The checked initial statevector/unitary option, or None."""
-        name = getattr(experiment.header, "name", None)
+        name, n = program.name, program.num_qubits
         if options.get("method") == "unitary":
             init = options.get("initial_unitary")
             if init is None:
@@ -141,22 +138,22 @@ class StatevectorEngine(Engine):
         return checked_amplitudes(init, n, f"initial_statevector (experiment {name!r})")
 
     # -- running -------------------------------------------------------------------------
-    def run_experiment(self, experiment: Any, options: Mapping[str, Any],
-                       device: Any = None) -> ExperimentOutput:
-        n, slots = experiment_size(experiment)
-        self._check_size(experiment, n, options)  # before any allocation
+    def run_program(self, program: Lowered, options: Mapping[str, Any],
+                    device: Any = None) -> ExperimentOutput:
+        n, slots = program.num_qubits, program.num_clbits
+        self._check_size(program, options)  # before any allocation
         method = options.get("method", "automatic")
         fusion = bool(options.get("fusion_enable", True)) and n >= options.get(
             "fusion_threshold", 14)
         max_fused = int(options.get("fusion_max_qubits", 3))
-        initial = self._initial(experiment, n, options)
+        initial = self._initial(program, options)
         if method == "unitary":
-            return self._run_unitary(experiment, n, slots, options, initial, fusion, max_fused)
+            return self._run_unitary(program, options, initial, fusion, max_fused)
 
         shots = 1 if method == "statevector" else int(options["shots"])
         sample = shots > 1 and bool(options.get("allow_sample_measuring", True))
-        prog = compile_experiment(experiment, n, slots, method=method, sample_final=sample,
-                                  fusion=fusion, max_fused_qubits=max_fused)
+        prog = compile_experiment(program, method=method, sample_final=sample, fusion=fusion,
+                                  max_fused_qubits=max_fused)
         if initial is not None:
             state = SVState(initial.copy(), n)
         else:
@@ -179,7 +176,7 @@ class StatevectorEngine(Engine):
             if options.get("memory"):
                 data["memory"] = []
             logger.warning("experiment %r has no classical bits: its counts are empty",
-                           getattr(experiment.header, "name", None))
+                           program.name)
         if method == "statevector":
             data["statevector"] = _chop(finals[0], float(options.get("chop_threshold", 0)))
         metadata = {
@@ -189,10 +186,11 @@ class StatevectorEngine(Engine):
         }
         return ExperimentOutput(data=data, shots=shots, metadata=metadata)
 
-    def _run_unitary(self, experiment: Any, n: int, slots: int, options: Mapping[str, Any],
+    def _run_unitary(self, program: Lowered, options: Mapping[str, Any],
                      initial: np.ndarray | None, fusion: bool, max_fused: int
                      ) -> ExperimentOutput:
-        prog = compile_experiment(experiment, n, slots, method="unitary", sample_final=False,
+        n = program.num_qubits
+        prog = compile_experiment(program, method="unitary", sample_final=False,
                                   fusion=fusion, max_fused_qubits=max_fused)
         # U on n qubits is a 2n-qubit state: row bit q is state qubit n + q, column bit q
         # is state qubit q; a gate G acts on the rows (U -> G U).

@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from ..statevector.program import condition_holds
+from qfoundry.program import condition_holds
+
 from ..statevector.run import Outcomes
 from .program import Bfunc, Block, Init, Measure, Program
 from .state import Factor, Product, gram
