@@ -48,6 +48,7 @@ from .qobj import (
     experiment_size,
 )
 from .result import ExperimentResult, Result
+from .sweep import bind_program, expand_qobj, lower_template
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -59,7 +60,7 @@ __all__ = ["Backend", "BackendConfiguration", "BackendStatus", "EngineBackend",
 # Instructions every engine-backed backend accepts whatever its engine declares.
 _ALWAYS_OK = frozenset({"barrier"})
 # Options the core owns; they never reach the engine.
-_CORE_ONLY = ("executor", "max_parallel_experiments",
+_CORE_ONLY = ("executor", "max_parallel_experiments", "parameter_binds",
               # device backends' mapping options: used before the job is queued
               "transpile", "seed_transpiler", "optimization_level", "initial_layout")
 
@@ -178,7 +179,7 @@ class Backend(abc.ABC):
 
 def _core_options() -> Options:
     opts = Options(shots=1024, memory=False, seed_simulator=None, executor=None,
-                   max_parallel_experiments=os.cpu_count() or 1)
+                   max_parallel_experiments=os.cpu_count() or 1, parameter_binds=None)
     opts.set_validator("shots", (1, 10**9))
     opts.set_validator("memory", bool)
     opts.set_validator("max_parallel_experiments", (1, 4096))
@@ -244,8 +245,12 @@ class EngineBackend(Backend):
         elif not isinstance(resolved["seed_simulator"], (int, np.integer)):
             raise OptionsError(
                 f"seed_simulator={resolved['seed_simulator']!r} is invalid: must be an int")
-        qobj = self._prepare(qobj, resolved)
-        self._validate(qobj, resolved)
+        qobj = self._prepare(qobj, resolved)  # symbolic angles survive: transpiled once
+        qobj, firsts = expand_qobj(qobj, resolved.pop("parameter_binds", None))
+        # Value sets differ only in angles: one bound experiment per circuit stands for all.
+        self._validate(qobj if len(firsts) == len(qobj.experiments) else QasmQobj(
+            qobj_id=qobj.qobj_id, config=qobj.config, header=qobj.header,
+            experiments=[qobj.experiments[i] for i in firsts]), resolved)
         runnable = self._runnable(qobj)
         exp_opts = [self._experiment_options(e, exp, resolved)
                     for e, exp in enumerate(runnable.experiments)]
@@ -328,8 +333,19 @@ class EngineBackend(Backend):
         from .program import lower
 
         programs = []
+        templates: dict[int, Any] = {}  # a sweep's template, lowered once (qfoundry.sweep)
         for exp, opts in zip(qobj.experiments, exp_opts):
-            program = lower(exp)
+            template = getattr(exp, "template", None)
+            if template is None:
+                program = lower(exp)
+            else:
+                first = id(template) not in templates
+                if first:
+                    templates[id(template)] = lower_template(template)
+                program = bind_program(templates[id(template)], exp.sweep_index)
+                if not first:  # value sets differ only in angles: checked once
+                    programs.append(program)
+                    continue
             self.engine.validate_program(program, opts, self.device)
             programs.append(program)
         return programs

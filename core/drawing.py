@@ -29,8 +29,8 @@ CONTROLLED = {"cx": (1, "X"), "CX": (1, "X"), "cy": (1, "Y"), "cz": (1, "■"), 
               "cu3": (1, "U3"), "cu": (1, "U")}
 
 
-def _num(value: float) -> str:
-    return f"{value:.4g}"
+def _num(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
 
 
 def _cells(inst: Instruction) -> dict[int, str]:

@@ -294,11 +294,35 @@ def test_a_body_measuring_its_own_condition_bit_is_refused():
         from_qiskit(qc)
 
 
-def test_unbound_parameters_are_named():
-    theta = Parameter("theta")
+def test_unbound_parameters_stay_symbolic_under_their_names():
+    from qiskit.circuit import ParameterVector
+    from qiskit.circuit.library import efficient_su2
+
+    theta, xs = Parameter("θ"), ParameterVector("x", 2)
+    qc = efficient_su2(3, reps=1).decompose()
+    qc.rzz(2 * theta + 1, 0, 2)
+    qc.crx(xs[0] * xs[1] - theta.sin(), 1, 0)
+    circ = from_qiskit(qc)
+    assert [p.name for p in circ.parameters] == [p.name for p in qc.parameters]
+    rng = np.random.default_rng(4)
+    binds = [{p: float(v) for p, v in zip(qc.parameters, rng.uniform(-3, 3, qc.num_parameters))}
+             for _ in range(3)]
+    result = qfoundry.get_backend("statevector_simulator").run(
+        circ, parameter_binds=[{p.name: [b[p] for b in binds] for p in qc.parameters}]).result()
+    for k, values in enumerate(binds):
+        expected = Statevector(qc.assign_parameters(values)).data
+        assert fidelity(result.get_statevector(k), expected) > 1 - 1e-12
+    back = to_qiskit(circ)
+    assert [p.name for p in back.parameters] == [p.name for p in qc.parameters]
+    by_name = {p.name: v for p, v in binds[0].items()}
+    assert Operator(back.assign_parameters({p: by_name[p.name] for p in back.parameters})) \
+        .equiv(Operator(qc.assign_parameters(binds[0])))
+
+
+def test_a_parameter_name_qfoundry_cannot_read_is_named():
     qc = QuantumCircuit(1)
-    qc.append(RYGate(theta), [0])
-    with pytest.raises(CircuitError, match=r"instruction 0 \('ry'\).*unbound.*theta"):
+    qc.append(RYGate(Parameter("a b")), [0])
+    with pytest.raises(CircuitError, match=r"instruction 0 \('ry'\).*'a b'"):
         from_qiskit(qc)
 
 

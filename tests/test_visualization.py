@@ -195,6 +195,19 @@ def test_device_map_marks_the_qubits_a_job_used():
     assert "3 used" in ax.get_title()
 
 
+@pytest.mark.parametrize("kind", ["circuit", "list", "dict"])
+def test_device_map_layout_from_a_transpiled_circuit_a_list_or_a_dict(kind):
+    mapped = qfoundry.transpile(ghz(), qfoundry.get_backend("fake_paris"), seed=11)
+    physical = mapped.metadata["initial_layout"]
+    layout = {"circuit": mapped, "list": list(physical),
+              "dict": dict(enumerate(physical))}[kind]
+    ax = plot_device("paris", layout=layout).axes[0]
+    nodes = next(c for c in ax.collections if isinstance(c, PathCollection))
+    assert [q for q, w in enumerate(nodes.get_linewidths()) if w > 0] == sorted(physical)
+    assert sorted(t.get_text() for t in ax.texts if t.get_text().startswith("q")) == [
+        "q0", "q1", "q2"]
+
+
 def test_device_map_refuses_what_it_cannot_draw():
     with pytest.raises(DrawingError, match="ideal simulators have no device"):
         plot_device(qfoundry.get_backend("qasm_simulator"))
@@ -338,6 +351,10 @@ def test_cli_writes_pictures(tmp_path, capsys):
     out = capsys.readouterr()
     assert "00 ↔ 01 ↔ 04 ↔ 07" in out.out and f"picture: {png}" in out.err
     assert png.read_bytes().startswith(PNG)
+    t1 = tmp_path / "t1.png"
+    assert cli.main(["device", "show", "manila", "--png", str(t1), "--color-by", "t1"]) == 0
+    assert t1.read_bytes().startswith(PNG) and t1.read_bytes() != png.read_bytes()
+    capsys.readouterr()
     plot = tmp_path / "counts.svg"
     qasm = REPO / "examples" / "ghz.qasm"
     assert cli.main(["run", str(qasm), "--backend", "fake_paris", "--seed", "3", "--json",

@@ -4,6 +4,10 @@
 keep their names (qfoundry's gate table is Qiskit's conventions, matrices and global phases
 included); ``UnitaryGate``, ``Initialize``, ``Delay`` (with its unit), measure, reset,
 barrier and the global phase map one to one; any other gate goes through its definition.
+Unbound ``Parameter`` / ``ParameterVector`` / ``ParameterExpression`` angles become
+qfoundry parameters of the same names (an expression through its text, so ``2*theta + 1``
+stays symbolic); a global phase that depends on them is dropped, as only a statevector's
+overall phase could show it.
 
 Control flow is lowered to conditioned instructions, which every engine runs:
 
@@ -40,7 +44,8 @@ from qiskit.circuit.classical import expr
 from ..circuit import Circuit
 from ..circuit import ClassicalRegister as QfClassicalRegister
 from ..circuit import QuantumRegister as QfQuantumRegister
-from ..errors import CircuitError
+from ..errors import CircuitError, ParameterError
+from ..parameters import parse_expression
 
 __all__ = ["from_qiskit", "to_qiskit"]
 
@@ -69,7 +74,8 @@ def from_qiskit(qc: QuantumCircuit) -> Circuit:
     qregs = _registers(qc.qubits, qc.qregs, "q", QfQuantumRegister, taken)
     cregs = _registers(qc.clbits, qc.cregs, "c", QfClassicalRegister, taken)
     out = Circuit(*qregs, *cregs, name=qc.name, metadata=dict(qc.metadata or {}))
-    out.global_phase = _number(qc.global_phase, f"Qiskit circuit {qc.name!r}: global phase")
+    if not (isinstance(qc.global_phase, ParameterExpression) and qc.global_phase.parameters):
+        out.global_phase = _number(qc.global_phase, f"Qiskit circuit {qc.name!r}: global phase")
     lowering = _Lowering(out)
     lowering.block(qc, dict(zip(qc.qubits, range(qc.num_qubits))),
                    dict(zip(qc.clbits, range(qc.num_clbits))), {})
@@ -118,6 +124,21 @@ class _Lowering:
     def __init__(self, out: Circuit):
         self.out = out
         self.gates = _qfoundry_gates()
+        self.parameters: dict[str, Any] = {}  # name -> the qfoundry Parameter of that name
+
+    def angle(self, value: Any, where: str) -> Any:
+        """A gate parameter: a float, or a qfoundry expression of the same parameters."""
+        if not (isinstance(value, ParameterExpression) and value.parameters):
+            return _number(value, where)
+        text = str(value).replace("log(", "ln(")  # Qiskit's text; ln is qfoundry's log
+        try:
+            expr = parse_expression(text, self.parameters)
+        except ParameterError as exc:
+            raise CircuitError(f"{where}: cannot read parameter expression {text!r} ({exc}); "
+                               "bind it first (QuantumCircuit.assign_parameters)") from None
+        if not isinstance(expr, float):
+            self.parameters.update({p.name: p for p in expr.parameters})
+        return expr
 
     def block(self, qc: QuantumCircuit, qmap: dict, cmap: dict, cond: Cond,
               where: str = "") -> None:
@@ -220,12 +241,13 @@ class _Lowering:
             self.out.append("initialize", qs, _amplitudes(op), condition=condition)
         elif name in self.gates and (self.gates[name] == len(qs) or name in _VARIADIC) \
                 and len(op.params) == _n_params(name):
-            params = [_number(p, f"{where}, parameter {i}") for i, p in enumerate(op.params)]
+            params = [self.angle(p, f"{where}, parameter {i}") for i, p in enumerate(op.params)]
             self.out.append(name, qs, params, condition=condition, label=label)
         elif op.definition is not None:
             definition = op.definition
-            if cond == {}:
-                self.out.global_phase += _number(definition.global_phase, where)
+            phase = definition.global_phase
+            if cond == {} and not (isinstance(phase, ParameterExpression) and phase.parameters):
+                self.out.global_phase += _number(phase, where)
             self.block(definition, dict(zip(definition.qubits, qs)),
                        dict(zip(definition.clbits, cs)), cond, here + " > ")
         elif isinstance(op, Gate) and op.num_qubits <= 12:
@@ -317,12 +339,15 @@ def to_qiskit(circ: Circuit) -> QuantumCircuit:
     from qiskit.circuit.library import get_standard_gate_name_mapping as standard
 
     gates = standard()
+    angles = _qiskit_parameters(circ)
     qregs = [QuantumRegister(r.size, r.name) for r in circ.qregs]
     cregs = {r.name: ClassicalRegister(r.size, r.name) for r in circ.cregs}
     qc = QuantumCircuit(*qregs, *cregs.values(), name=circ.name,
                         global_phase=circ.global_phase, metadata=dict(circ.metadata))
     for inst in circ.data:
         name, params = _ALIASES.get(inst.name, inst.name), list(inst.params)
+        if name not in ("unitary", "initialize"):
+            params = [_qiskit_angle(p, angles, inst.name) for p in params]
         if name == "measure":
             op = Measure()
         elif name == "reset":
@@ -351,6 +376,36 @@ def to_qiskit(circ: Circuit) -> QuantumCircuit:
         with qc.if_test(_qiskit_condition(qc, cregs, circ, inst.condition)):
             qc.append(op, qargs, cargs)
     return qc
+
+
+def _qiskit_parameters(circ: Circuit) -> dict[str, Any]:
+    """Qiskit parameters of the same names as ``circ``'s (vectors stay vectors)."""
+    from qiskit.circuit import Parameter, ParameterVector
+
+    out: dict[str, Any] = {}
+    vectors: dict[str, int] = {}
+    for p in circ.parameters:
+        vector = getattr(p, "vector", None)
+        if vector is not None:
+            vectors[vector.name] = max(vectors.get(vector.name, 0), p.index + 1)
+        else:
+            out[p.name] = Parameter(p.name)
+    for name, size in vectors.items():
+        out.update({f"{name}[{i}]": e for i, e in enumerate(ParameterVector(name, size))})
+    return out
+
+
+def _qiskit_angle(value: Any, angles: dict[str, Any], name: str) -> Any:
+    """A float, or the Qiskit expression of a qfoundry one: evaluated with Qiskit
+    parameters as the values (numpy applies the same operators and functions to them)."""
+    if not getattr(value, "parameters", None):
+        return value
+    try:
+        out = value.evaluate(angles)
+    except (AttributeError, TypeError) as exc:
+        raise CircuitError(f"instruction {name!r}: expression {value} has no Qiskit "
+                           f"form ({exc})") from None
+    return out.item() if isinstance(out, np.ndarray) else out
 
 
 def _qiskit_condition(qc: QuantumCircuit, cregs: dict, circ: Circuit,

@@ -32,8 +32,9 @@ from qfoundry.options import Options
 from qfoundry.program import Program as Lowered
 from qfoundry.program import checked_amplitudes
 
+from .._sim.expval import expval_tensor
 from .._sim.fusion import relabel
-from .program import NON_GATE_INSTRUCTIONS, check_method, compile_experiment
+from .program import NON_GATE_INSTRUCTIONS, check_method, check_saves, compile_experiment
 from .run import apply_gate, run_program
 from .state import SVState
 
@@ -103,6 +104,7 @@ class StatevectorEngine(Engine):
                          device: Any = None) -> None:
         self._check_size(program, options)
         check_method(program, options.get("method", "automatic"))
+        check_saves(program)
         self._initial(program, options)
 
     def _check_size(self, program: Lowered, options: Mapping[str, Any]) -> None:
@@ -162,7 +164,8 @@ class StatevectorEngine(Engine):
             state.data *= np.exp(1j * prog.global_phase)
         rng = np.random.default_rng(int(options["seed_simulator"]))
         finals: list[np.ndarray] = []
-        keep = (lambda st: finals.append(st.to_array())) if method == "statevector" else None
+        keep = (lambda st: finals.append(st.to_array())) if (
+            method == "statevector" or prog.saves) else None
         budget = max(1, physical_memory() // (4 * state.nbytes))
         outcomes, leaves = run_program(prog, state, shots, rng, budget, keep)
 
@@ -175,10 +178,15 @@ class StatevectorEngine(Engine):
             data["counts"] = {}
             if options.get("memory"):
                 data["memory"] = []
-            logger.warning("experiment %r has no classical bits: its counts are empty",
-                           program.name)
+            if not prog.saves:  # an expectation-value run has nothing to count
+                logger.warning("experiment %r has no classical bits: its counts are empty",
+                               program.name)
         if method == "statevector":
             data["statevector"] = _chop(finals[0], float(options.get("chop_threshold", 0)))
+        if prog.saves:  # one leaf: nothing before the saves branches (see program.py)
+            psi = finals[0].reshape((2,) * n) if n else finals[0]
+            axis_of = {q: n - 1 - q for q in range(n)}
+            data.update({key: expval_tensor(psi, axis_of, terms) for key, terms in prog.saves})
         metadata = {
             "method": "statevector", "num_qubits": n, "fusion": fusion,
             "measure_sampling": bool(prog.final_measures) and sample,
