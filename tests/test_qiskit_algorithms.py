@@ -46,6 +46,15 @@ def test_vqe_on_the_ideal_simulator_finds_the_ground_energy():
     assert abs(vqe_energy("qasm_simulator", 200, 0.005) - EXACT) < 0.05
 
 
+def test_vqe_with_qfoundrys_exact_estimator():
+    from qfoundry.qiskit import EstimatorV2
+
+    ansatz = efficient_su2(2, reps=1)
+    vqe = VQE(EstimatorV2(), ansatz, COBYLA(maxiter=300),
+              initial_point=np.full(ansatz.num_parameters, 0.1))
+    assert abs(vqe.compute_minimum_eigenvalue(H2).eigenvalue.real - EXACT) < 2e-3
+
+
 def test_vqe_on_a_noisy_fake_device():
     energy = vqe_energy("fake_manila", 80, 0.01)
     assert EXACT - 0.05 < energy < EXACT + 0.3  # below only by sampling error (5 sigma)

@@ -4,7 +4,8 @@
 
 from .backend import QfoundryBackend, QfoundryJob, QfoundryProvider
 from .convert import from_qiskit, to_qiskit
+from .primitives import EstimatorV2, SamplerV2
 from .target import device_target, simulator_target
 
-__all__ = ["QfoundryBackend", "QfoundryJob", "QfoundryProvider", "device_target",
-           "from_qiskit", "simulator_target", "to_qiskit"]
+__all__ = ["EstimatorV2", "QfoundryBackend", "QfoundryJob", "QfoundryProvider", "SamplerV2",
+           "device_target", "from_qiskit", "simulator_target", "to_qiskit"]
