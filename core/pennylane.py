@@ -5,9 +5,10 @@ Every backend that returns counts or states is a device, on PennyLane's current
 ``pennylane.devices.Device`` API. Shots come from the QNode (``qml.set_shots`` or
 ``QNode(..., shots=)``), not from the device:
 
-- ``shots=None``: exact values. On ideal backends from the final statevector; on noisy
-  ones (fake devices, or a ``noise_model=``) from the final density matrix of the
-  density-matrix engine, with the device's gate noise and relaxation (readout error
+- ``shots=None``: exact values: ``expval`` / ``var`` of Pauli sums from qfoundry's
+  :class:`~qfoundry.primitives.Estimator`, the rest from the final state. On ideal
+  backends that is the statevector; on noisy ones (fake devices, or a ``noise_model=``)
+  the final density matrix of the density-matrix engine, with the device's gate noise and relaxation (readout error
   only affects measurement records, so exact values leave it out, as Aer's exact
   EstimatorV2 does). ``qml.state()`` on a noisy device is the density matrix, as on
   ``default.mixed``.
@@ -173,6 +174,11 @@ class QfoundryDevice(Device):
         if tape.shots:
             return self._sampled(tape, wires)
         out: list[Any] = [None] * len(tape.measurements)
+        paulis = [i for i, mp in enumerate(tape.measurements) if _pauli_statistic(mp)]
+        if paulis:
+            for i, value in zip(paulis, self._pauli_values(
+                    tape.operations, [tape.measurements[i] for i in paulis], wires)):
+                out[i] = value
         states = [i for i, mp in enumerate(tape.measurements)
                   if isinstance(mp, qml.measurements.StateMP)]
         if states:
@@ -185,7 +191,7 @@ class QfoundryDevice(Device):
                     out[i] = mp.process_density_matrix(array, wires)
                 else:  # qml.state() of a mixed state is its density matrix (default.mixed)
                     out[i] = array
-        others = [i for i in range(len(out)) if i not in states]
+        others = [i for i in range(len(out)) if i not in states and i not in paulis]
         if others:
             final = self._final_state(tape.operations, wires)
             sub = tape.copy(measurements=[tape.measurements[i] for i in others])
@@ -196,6 +202,30 @@ class QfoundryDevice(Device):
         return out[0] if len(out) == 1 else tuple(out)
 
     # -- exact ---------------------------------------------------------------------------
+    def _pauli_values(self, operations: Sequence[Any], mps: Sequence[Any],
+                      wires: qml.wires.Wires) -> list[float]:
+        """Exact ``expval`` / ``var`` of Pauli-sum observables from qfoundry's Estimator
+        (the engines' own expectation values, one run for all of them): a variance is
+        <O^2> - <O>^2, O^2 reduced to a Pauli sum by PennyLane."""
+        from .primitives import Estimator
+
+        observables = []
+        for mp in mps:
+            observables.append(_observable(mp.obs.pauli_rep, wires))
+            if isinstance(mp, qml.measurements.VarianceMP):
+                square = mp.obs.pauli_rep @ mp.obs.pauli_rep
+                square.simplify()
+                observables.append(_observable(square, wires))
+        circ = to_circuit(operations, wires, measure=False)
+        evs = iter(np.atleast_1d(Estimator(self._exact_backend).run(
+            [(circ, observables)]).result()[0].data.evs).tolist())
+        out = []
+        for mp in mps:
+            mean = next(evs)
+            out.append(np.array(next(evs) - mean ** 2 if isinstance(
+                mp, qml.measurements.VarianceMP) else mean))
+        return out
+
     def _final_state(self, operations: Sequence[Any], wires: qml.wires.Wires
                      ) -> tuple[str, np.ndarray]:
         """("state", statevector) or ("density", matrix), in PennyLane's wire order."""
@@ -230,6 +260,21 @@ class QfoundryDevice(Device):
             res = tuple(mp.process_samples(part, wires) for mp in diagonal.measurements)
             results.append(res[0] if len(res) == 1 else res)
         return combine([tuple(results) if tape.shots.has_partitioned_shots else results[0]])
+
+
+def _pauli_statistic(mp: Any) -> bool:
+    """An ``expval`` or ``var`` of an observable PennyLane writes as a Pauli sum."""
+    return (isinstance(mp, (qml.measurements.ExpectationMP, qml.measurements.VarianceMP))
+            and mp.obs is not None and mp.obs.pauli_rep is not None)
+
+
+def _observable(sentence: Any, wires: qml.wires.Wires) -> Any:
+    """A PennyLane PauliSentence as a qfoundry Observable on the device's qubits."""
+    from .observable import Observable
+
+    terms = [("".join(word.values()), [wires.index(w) for w in word], complex(coeff))
+             for word, coeff in sentence.items()]
+    return Observable.from_sparse_list(terms or [("", [], 0.0)], len(wires))
 
 
 def _exact_commuting(tape: qml.tape.QuantumScript, wires: qml.wires.Wires, kind: str,
