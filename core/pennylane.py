@@ -8,10 +8,10 @@ Every backend that returns counts or states is a device, on PennyLane's current
 - ``shots=None``: exact values: ``expval`` / ``var`` of Pauli sums from qfoundry's
   :class:`~qfoundry.primitives.Estimator`, the rest from the final state. On ideal
   backends that is the statevector; on noisy ones (fake devices, or a ``noise_model=``)
-  the final density matrix of the density-matrix engine, with the device's gate noise and relaxation (readout error
-  only affects measurement records, so exact values leave it out, as Aer's exact
-  EstimatorV2 does). ``qml.state()`` on a noisy device is the density matrix, as on
-  ``default.mixed``.
+  the final density matrix of the density-matrix engine, with the device's gate noise
+  and relaxation (readout error only affects measurement records, so exact values leave
+  it out, as Aer's exact EstimatorV2 does). ``qml.state()`` on a noisy device is the
+  density matrix, as on ``default.mixed``.
 - finite shots: the backend samples every wire in the measurement basis, with all of
   its noise including readout; ``expval``, ``var``, ``probs``, ``sample`` and ``counts``
   come from those samples, one seeded run per circuit.
