@@ -3,7 +3,8 @@
 ``import qfoundry`` never does."""
 
 from .backend import QfoundryBackend, QfoundryJob, QfoundryProvider
-from .convert import from_qiskit, to_qiskit
+from .convert import from_qiskit
+from .export import to_qiskit
 from .primitives import EstimatorV2, SamplerV2
 from .target import device_target, simulator_target
 
