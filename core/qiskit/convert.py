@@ -312,13 +312,13 @@ def _amplitudes(op: Any) -> list[complex]:
 
 
 def _qfoundry_gates() -> dict[str, int | None]:
-    from ..circuit import _gate_signatures
+    from ..circuit_parts import _gate_signatures
 
     return {name: sig[1] for name, sig in _gate_signatures().items()
             if name not in ("CX", "U", "global_phase")}
 
 
 def _n_params(name: str) -> int:
-    from ..circuit import _gate_signatures
+    from ..circuit_parts import _gate_signatures
 
     return _gate_signatures()[name][0]
