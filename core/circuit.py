@@ -31,6 +31,8 @@ from .circuit_parts import (
     _check_delay,
     _check_unitary,
     _real,
+    check_condition,
+    condition_clbits,
     instruction_signature,
 )
 from .circuit_qobj import rebuild
@@ -199,42 +201,11 @@ class Circuit(GateMethods, ParameterMethods):
         return Instruction(name, qs, params, cs, condition, label)
 
     def _check_condition(self, condition: tuple[Any, int], name: str) -> tuple[Any, int]:
-        """``(register, value)`` tests a whole register (kept by name, as OpenQASM 2 does);
-        ``(clbit, value)`` or ``([clbits], value)`` tests those bits, bit ``i`` of ``value``
-        against ``clbits[i]``, kept as a tuple of flat indices (Qiskit's single-bit tests and
-        the lowered ``if_else`` / ``switch_case`` blocks)."""
-        try:
-            target, value = condition
-        except (TypeError, ValueError):
-            raise CircuitError(f"condition must be (classical register or clbit(s), value), "
-                               f"got {condition!r}") from None
-        by_register = isinstance(target, (str, ClassicalRegister))
-        if isinstance(value, (bool, np.bool_)) and not by_register:
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise CircuitError(f"condition value must be a non-negative integer, got {value!r}")
-        if name == "barrier":
-            raise CircuitError("a barrier cannot be conditioned")
-        if by_register:
-            reg_name = target.name if isinstance(target, ClassicalRegister) else target
-            if reg_name not in self._coffset:
-                raise CircuitError(f"condition on unknown classical register {reg_name!r} "
-                                   f"(circuit has {[r.name for r in self.cregs]})")
-            return (reg_name, int(value))
-        bits = tuple(self._flat(target, "clbit"))
-        if not bits or len(set(bits)) != len(bits):
-            raise CircuitError(f"condition on clbits {list(bits)}: give distinct clbits")
-        if value >> len(bits):
-            raise CircuitError(f"condition value {value} does not fit in {len(bits)} clbit(s)")
-        return (bits, int(value))
+        return check_condition(self, condition, name)
 
     def condition_clbits(self, condition: tuple[Any, int]) -> tuple[int, ...]:
         """The flat clbits a (checked) condition reads, bit 0 of its value first."""
-        if isinstance(condition[0], str):
-            offset = self._coffset[condition[0]]
-            size = next(r.size for r in self.cregs if r.name == condition[0])
-            return tuple(range(offset, offset + size))
-        return tuple(condition[0])
+        return condition_clbits(self, condition)
 
     def _broadcast(self, name: str, params: Sequence, *qargs: QubitSpec,
                    clbits: ClbitSpec | None = None) -> Circuit:

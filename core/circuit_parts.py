@@ -17,6 +17,7 @@ from .errors import CircuitError
 from .parameters import ParameterExpression
 
 __all__ = ["Qubit", "Clbit", "QuantumRegister", "ClassicalRegister", "Instruction",
+           "check_condition", "condition_clbits",
            "QubitSpec", "ClbitSpec", "instruction_signature"]
 
 _NAME_RE = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
@@ -199,6 +200,46 @@ def _check_delay(params: tuple, n_qubits: int, where: str) -> tuple:
     if unit not in DELAY_UNITS:
         raise CircuitError(f"{where}: unit {unit!r} is not one of {list(DELAY_UNITS)}")
     return (duration,) if unit == "dt" else (duration, unit)
+
+
+def check_condition(circ: Any, condition: tuple[Any, int], name: str) -> tuple[Any, int]:
+    """A condition of ``circ``, checked. ``(register, value)`` tests a whole register (kept
+    by name, as OpenQASM 2 does); ``(clbit, value)`` or ``([clbits], value)`` tests those
+    bits, bit ``i`` of ``value`` against ``clbits[i]``, kept as a tuple of flat indices
+    (Qiskit's single-bit tests and the lowered ``if_else`` / ``switch_case`` blocks)."""
+    try:
+        target, value = condition
+    except (TypeError, ValueError):
+        raise CircuitError(f"condition must be (classical register or clbit(s), value), "
+                           f"got {condition!r}") from None
+    by_register = isinstance(target, (str, ClassicalRegister))
+    if isinstance(value, (bool, np.bool_)) and not by_register:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise CircuitError(f"condition value must be a non-negative integer, got {value!r}")
+    if name == "barrier":
+        raise CircuitError("a barrier cannot be conditioned")
+    if by_register:
+        reg_name = target.name if isinstance(target, ClassicalRegister) else target
+        if reg_name not in [r.name for r in circ.cregs]:
+            raise CircuitError(f"condition on unknown classical register {reg_name!r} "
+                               f"(circuit has {[r.name for r in circ.cregs]})")
+        return (reg_name, int(value))
+    bits = tuple(circ._flat(target, "clbit"))
+    if not bits or len(set(bits)) != len(bits):
+        raise CircuitError(f"condition on clbits {list(bits)}: give distinct clbits")
+    if value >> len(bits):
+        raise CircuitError(f"condition value {value} does not fit in {len(bits)} clbit(s)")
+    return (bits, int(value))
+
+
+def condition_clbits(circ: Any, condition: tuple[Any, int]) -> tuple[int, ...]:
+    """The flat clbits a checked condition of ``circ`` reads, bit 0 of its value first."""
+    if isinstance(condition[0], str):
+        offset = circ.creg_offset(condition[0])
+        size = next(r.size for r in circ.cregs if r.name == condition[0])
+        return tuple(range(offset, offset + size))
+    return tuple(condition[0])
 
 
 _SPECIAL = {"measure": (0, 1, 1), "reset": (0, 1, 0), "barrier": (0, None, 0),
