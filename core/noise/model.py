@@ -40,8 +40,7 @@ from .readout import ReadoutError
 __all__ = [
     "QuantumChannel", "ReadoutError", "NoiseModel", "NoiseEntry",
     "depolarizing", "amplitude_damping", "phase_damping", "thermal_relaxation", "pauli",
-    "kraus", "check_cptp",
-]
+    "kraus", "check_cptp"]
 
 # Instructions a device calibration may list that never get a depolarizing term
 # (they are not unitary gates): reset gets relaxation only; measure only readout error.
@@ -94,8 +93,7 @@ class NoiseModel:
         if len(qubits) != error.num_qubits or len(set(qubits)) != len(qubits):
             raise NoiseError(f"a {error.num_qubits}-qubit error cannot be attached to qubits "
                              f"{list(qubits)}")
-        for name in _names(instructions):
-            _check_arity(error, name)
+        for name in _names(instructions, error):
             table = self._local.setdefault(name, {})
             old = table.get(qubits)
             table[qubits] = error if old is None else old.compose(error)
@@ -106,8 +104,7 @@ class NoiseModel:
         of their own; the instruction must act on ``error.num_qubits`` qubits."""
         self._check_mutable()
         error = _as_channel(error)
-        for name in _names(instructions):
-            _check_arity(error, name)
+        for name in _names(instructions, error):
             old = self._all.get(name)
             self._all[name] = error if old is None else old.compose(error)
 
@@ -312,19 +309,16 @@ def _device_readout_error(qp: Any, scale: float) -> ReadoutError | None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _names(instructions: str | Iterable[str]) -> list[str]:
+def _names(instructions: str | Iterable[str], error: QuantumChannel) -> list[str]:
     names = [instructions] if isinstance(instructions, str) else list(instructions)
     if not names or not all(isinstance(n, str) and n for n in names):
         raise NoiseError(f"instructions must be names such as 'cx', got {instructions!r}")
+    for name in names:  # a standard gate's width is known now: refuse it here, as Aer does
+        width = getattr(GATES.get(name), "num_qubits", None)
+        if width not in (None, error.num_qubits):
+            raise NoiseError(f"a {error.num_qubits}-qubit error cannot follow {name!r}, "
+                             f"which acts on {width} qubit(s)")
     return names
-
-
-def _check_arity(error: QuantumChannel, name: str) -> None:
-    # A standard gate's width is known now: refuse here, as Aer does, not in a later job.
-    spec = GATES.get(name)
-    if spec is not None and spec.num_qubits is not None and spec.num_qubits != error.num_qubits:
-        raise NoiseError(f"a {error.num_qubits}-qubit error cannot follow {name!r}, which acts "
-                         f"on {spec.num_qubits} qubit(s)")
 
 
 def _as_channel(error: Any) -> QuantumChannel:
