@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import CircuitError
+from .parameters import is_symbolic
 
 if TYPE_CHECKING:
     from .circuit import Circuit
@@ -32,6 +33,9 @@ _NATIVE = frozenset({"U", "CX", "measure", "reset", "barrier", "unitary", "initi
 
 
 def _fmt(value: float) -> str:
+    if is_symbolic(value):
+        raise CircuitError(f"parameter {value} is not bound: OpenQASM 2 has no free "
+                           "parameters (assign_parameters() first)")
     if not math.isfinite(value):
         raise CircuitError(f"parameter {value!r} cannot be written in OpenQASM 2")
     text = repr(float(value))
@@ -52,9 +56,9 @@ def dumps(circuit: Circuit) -> str:
     :raises CircuitError: for an instruction name that is not a valid OpenQASM identifier
         or that is used with different parameter/qubit counts.
     """
+    from ._qasm2_parser import qelib1_signatures
     from ._qasm2_syntax import RESERVED as _RESERVED
     from .gates import GATES
-    from .qasm2 import qelib1_signatures
     from .synthesis import prepare_state, synthesize_unitary
 
     qelib1 = qelib1_signatures()

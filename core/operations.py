@@ -35,7 +35,9 @@ _SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "ps": 1e-
 
 class Gate(NamedTuple):
     """A unitary: ``matrix`` on ``qubits``; ``kind`` is the gate table's ("diagonal",
-    "permutation" or "general"), ``form`` the finer structure an engine may exploit."""
+    "permutation" or "general"), ``form`` the finer structure an engine may exploit.
+    In a sweep's template a symbolic gate has ``matrix`` None and expression text among
+    its ``params`` (:class:`~qfoundry.program.Program`)."""
 
     name: str
     qubits: tuple[int, ...]
@@ -144,7 +146,9 @@ class Delay(NamedTuple):
 
 
 class Save(NamedTuple):
-    """Record the ``kind`` of state (``"density_matrix"``) of ``qubits`` under ``label``."""
+    """Record the ``kind`` of state (``"density_matrix"``) of ``qubits`` under ``label``;
+    ``"expval"`` (``save_expval``) records sum_t c_t <P_t>, ``terms`` holding each term's
+    ``((qubit, letter), ...)`` without identities and its real coefficient."""
 
     kind: str
     label: str
@@ -152,6 +156,7 @@ class Save(NamedTuple):
     condition: Condition | None = None
     index: int = -1
     name: str = "save"
+    terms: tuple = ()
 
 
 Operation = Gate | Measure | Reset | Initialize | Bfunc | Delay | Save

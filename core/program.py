@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import EngineError, UnsupportedInstructionError
 from .gates import GATES, NOOP_GATES
+from .observable import expval_terms
 from .operations import (
     RELATIONS,
     Bfunc,
@@ -84,6 +85,15 @@ class Program:
     ops: tuple[Operation, ...]
     global_phase: float = 0.0
     num_instructions: int = 0
+    # Parameter sweeps (qfoundry.sweep): a template's symbolic Gates have matrix None and
+    # ``sweep_angles[(instruction, parameter)]`` holds every value set's angle; a bound
+    # program names its ``template`` and ``sweep_index``. ``cache`` is where an engine may
+    # keep what it compiled from a template, so every value set reuses it.
+    template: Program | None = field(default=None, compare=False, repr=False)
+    sweep_index: int | None = None
+    sweep_angles: Mapping[tuple[int, int], np.ndarray] | None = field(
+        default=None, compare=False, repr=False)
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def instruction_names(self) -> frozenset[str]:
@@ -117,6 +127,8 @@ class Program:
                     active.update(q for q in op.qubits if nm.quantum_error("measure", (q,)))
             elif isinstance(op, Delay):
                 idling.update(op.qubits)
+            elif isinstance(op, Save) and op.kind == "expval":
+                continue  # it reads qubits; one nothing acts on is |0>
             elif op.name in NOOP_GATES and (nm is None or not nm.quantum_error(op.name,
                                                                                 op.qubits)):
                 continue
@@ -127,9 +139,11 @@ class Program:
         return sorted(active)
 
 
-def lower(experiment: QasmQobjExperiment) -> Program:
+def lower(experiment: QasmQobjExperiment, *, symbolic: bool = False) -> Program:
     """The program of a Qobj experiment; raises EngineError or UnsupportedInstructionError
-    naming the experiment, the instruction index and the rule."""
+    naming the experiment, the instruction index and the rule. ``symbolic`` (a sweep's
+    template, see :func:`qfoundry.sweep.lower_template`) keeps gates whose parameters are
+    expression text as Gates with matrix None."""
     header = experiment.header
     n_qubits, n_slots = experiment_size(experiment)
     name = getattr(header, "name", None)
@@ -146,7 +160,7 @@ def lower(experiment: QasmQobjExperiment) -> Program:
             raise EngineError(f"{where}: repeats a qubit in {list(qubits)}")
         cond = parse_condition(inst, header, where)
         if inst.name != "barrier":
-            ops.append(_operation(inst, qubits, cond, index, n_slots, where))
+            ops.append(_operation(inst, qubits, cond, index, n_slots, where, symbolic))
     return Program(name=name, num_qubits=n_qubits, num_clbits=n_slots,
                    ops=tuple(_mark_terminal(ops)),
                    global_phase=float(getattr(header, "global_phase", 0.0) or 0.0),
@@ -154,10 +168,10 @@ def lower(experiment: QasmQobjExperiment) -> Program:
 
 
 def _operation(inst: Any, qubits: tuple[int, ...], cond: Condition | None, index: int,
-               n_slots: int, where: str) -> Operation:
+               n_slots: int, where: str, symbolic: bool = False) -> Operation:
     name = inst.name
     if name in GATES:
-        return _gate(inst, qubits, cond, index, where)
+        return _gate(inst, qubits, cond, index, where, symbolic)
     if name == "unitary":
         return _unitary(inst, qubits, cond, index, where)
     if name == "measure":
@@ -184,6 +198,10 @@ def _operation(inst: Any, qubits: tuple[int, ...], cond: Condition | None, index
         return Initialize(qubits, _initial_amplitudes(inst, len(qubits), where), cond, index)
     if name == "delay":
         return _delay(inst, qubits, cond, index, where)
+    if name == "save_expval":
+        label = getattr(inst, "label", None) or "expectation_value"
+        terms = expval_terms(getattr(inst, "params", None) or (), qubits, where)
+        return Save("expval", label, qubits, cond, index, name, terms)
     if name.startswith("save_"):
         kind = name[len("save_"):]
         return Save(kind, getattr(inst, "label", None) or kind, qubits, cond, index, name)
@@ -201,12 +219,17 @@ def _params(inst: Any, count: int, where: str) -> tuple[float, ...]:
 
 
 def _gate(inst: Any, qubits: tuple[int, ...], cond: Condition | None, index: int,
-          where: str) -> Gate:
+          where: str, symbolic: bool = False) -> Gate:
     spec = GATES[inst.name]
     nq = spec.num_qubits
     if (nq is None and len(qubits) < 1) or (nq is not None and len(qubits) != nq):
         raise EngineError(f"{where}: acts on {nq if nq is not None else '>= 1'} qubit(s), "
                           f"got qubits {list(qubits)}")
+    raw = tuple(getattr(inst, "params", None) or ())
+    if symbolic and any(isinstance(p, str) for p in raw):  # bound per value set
+        if len(raw) != spec.num_params:
+            raise EngineError(f"{where}: takes {spec.num_params} parameter(s), got {len(raw)}")
+        return Gate(inst.name, qubits, raw, None, spec.kind, cond, index)
     params = _params(inst, spec.num_params, where)
     return Gate(inst.name, qubits, params, spec.matrix(params, len(qubits)), spec.kind, cond,
                 index)

@@ -7,6 +7,10 @@ only when the measurements can be sampled from the final state. :class:`AutoEngi
 applies the same rule, in this order (docs/engines.md, "The automatic choice"):
 
 1. an instruction only one engine runs decides (``save_density_matrix``: density matrix);
+   ``save_expval`` (an expectation value) wants an exact engine whatever the shot count:
+   trajectories when there is no quantum noise and no mid-circuit measurement (one pure
+   state, exact), else the density matrix within its cap, else trajectories (a mean with
+   its standard error);
 2. no quantum error on any instruction of the experiment (ideal or readout-only noise):
    ``trajectory``, whose trajectories then never branch on noise;
 3. more active qubits than a density matrix can hold in the memory budget
@@ -61,10 +65,18 @@ def choose_engine(experiment: Any, options: Mapping[str, Any],
     if only_trajectory:
         return _TRAJECTORY, f"{', '.join(only_trajectory)} needs trajectories"
     nm = noise_model_for(device, options)
-    if not has_quantum_noise(program, nm):
-        return _TRAJECTORY, "no quantum noise"
     n = len(program.active_qubits(nm))
     cap = density_matrix_cap(options)
+    if "save_expval" in names:  # exact whenever an engine can hold the state
+        if not has_quantum_noise(program, nm) and program.all_terminal \
+                and not names & {"reset", "initialize"}:
+            return _TRAJECTORY, "expectation value, no quantum noise: one pure state, exact"
+        if n <= cap and n <= max_active_qubits(options):
+            return _DENSITY, f"expectation value: exact on the {n}-qubit density matrix"
+        return _TRAJECTORY, (f"expectation value on {n} active qubits: more than a density "
+                             "matrix can hold; mean over trajectories with its standard error")
+    if not has_quantum_noise(program, nm):
+        return _TRAJECTORY, "no quantum noise"
     if n > cap:
         return _TRAJECTORY, (f"{n} active qubits: more than the {cap} a density matrix can "
                              "hold in the memory budget")

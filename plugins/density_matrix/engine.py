@@ -40,7 +40,8 @@ from qfoundry.program import condition_holds
 
 from .._sim.kernels import matmul_to_front
 from .._sim.memory import available_bytes, device_dt, format_bytes
-from .program import Bfunc, Measure, Op, Program, Save, compile_experiment
+from .program import Bfunc, Measure, Op, Program, Save, SaveExpval, compile_experiment
+from .sweep import compiled
 
 __all__ = ["DensityMatrixEngine", "register_engines", "register_backends", "max_active_qubits"]
 
@@ -58,7 +59,7 @@ class DensityMatrixEngine(Engine):
     description = "Exact density-matrix simulation with noise (fake devices, custom models)"
     supported_instructions = frozenset(GATES) | frozenset(
         {"unitary", "measure", "reset", "barrier", "bfunc", "delay", "initialize",
-         "save_density_matrix"})
+         "save_density_matrix", "save_expval"})
 
     @classmethod
     def default_options(cls) -> Options:
@@ -89,9 +90,7 @@ class DensityMatrixEngine(Engine):
     def run_program(self, lowered: Lowered, options: Mapping[str, Any],
                     device: Any = None) -> ExperimentOutput:
         nm = noise_model_for(device, options)
-        program = compile_experiment(
-            lowered, nm, device_dt(device, nm), fuse=int(options.get("fusion_max_qubits", 3)),
-            save_final=bool(options.get("save_density_matrix", False)))
+        program = compiled(lowered, nm, device_dt(device, nm), device, options)
         _check_memory(lowered, program, options, branches=1)
         rng = np.random.default_rng(options.get("seed_simulator"))
         shots = int(options.get("shots", 1024))
@@ -277,7 +276,23 @@ class _Simulation:
                 self._merge()
             elif isinstance(step, Save):
                 saved[step.key] = self._saved(step.qubits)
+            elif isinstance(step, SaveExpval):
+                saved[step.key] = self._expval(step.terms)
         return saved
+
+    def _expval(self, terms: list) -> float:
+        """sum_t c_t Tr(rho P_t): with rho = sum_P r_P P / 2^n, Tr(rho P) is r_P / r_I
+        itself, one read per term per branch; branches are weighted by probability."""
+        total = sum(b.weight for b in self.branches)
+        value = 0.0
+        for b in self.branches:
+            norm = float(b.state[(0,) * b.state.ndim])
+            for paulis, coeff in terms:
+                codes = dict(paulis)
+                index = tuple((codes.get(label // 2, 0) >> (label % 2)) & 1
+                              for label in b.labels)
+                value += b.weight / total * coeff * float(b.state[index]) / norm
+        return value
 
     def _saved(self, qubits: Sequence[int]) -> np.ndarray:
         total = sum(b.weight for b in self.branches)

@@ -31,9 +31,11 @@ from qfoundry.program import Measure as LoweredMeasure
 from qfoundry.program import Program as Lowered
 from qfoundry.program import Save as LoweredSave
 
+from .._sim.expval import pauli_code
 from .._sim.fusion import GateOp, fuse
 
-__all__ = ["Op", "Measure", "Bfunc", "Save", "Program", "compile_experiment", "ptm"]
+__all__ = ["Op", "Measure", "Bfunc", "Save", "SaveExpval", "Slot", "Program",
+           "compile_experiment", "ptm"]
 
 
 @dataclass
@@ -77,6 +79,25 @@ class Save:
 
 
 @dataclass
+class Slot:
+    """A symbolic gate of a sweep's template (``pos``: its position in the lowered ops):
+    the one part of the program computed again for each value set (see sweep.py)."""
+
+    pos: int
+    cond: Any = None
+
+
+@dataclass
+class SaveExpval:
+    """Record sum_t coeff_t <P_t> under ``key``; ``terms`` hold (local qubit, Pauli code)
+    pairs (qubits that stay |0> already folded in: Z -> 1, X/Y -> the term is 0)."""
+
+    terms: list[tuple[tuple[tuple[int, int], ...], float]]
+    key: str
+    cond: Any = None
+
+
+@dataclass
 class Program:
     active: tuple[int, ...]           # physical qubit of each local qubit
     n_slots: int
@@ -108,7 +129,7 @@ def compile_experiment(lowered: Lowered, nm: NoiseModel | None, dt: float | None
     local = {p: i for i, p in enumerate(prog.active)}
     fuser = _Pending(fuse, prog.n, prog.steps)
     saved: set[str] = set()
-    for op in lowered.ops:
+    for pos, op in enumerate(lowered.ops):
         qubits, cond = op.qubits, op.condition
         where = f"instruction {op.index} ({op.name} on qubits {list(qubits)})"
         if isinstance(op, LoweredMeasure):
@@ -127,6 +148,19 @@ def compile_experiment(lowered: Lowered, nm: NoiseModel | None, dt: float | None
                     prog.steps.append(m)
         elif isinstance(op, LoweredBfunc):
             prog.steps.append(Bfunc(op.mask, op.test, op.value, op.register, op.memory, cond))
+        elif isinstance(op, LoweredSave) and op.kind == "expval":
+            _claim(saved, op.label, where)
+            terms = []
+            for paulis, coeff in op.terms:
+                if any(q not in local and x != "Z" for q, x in paulis):
+                    continue  # X or Y on a qubit left in |0>: the term is 0
+                terms.append((tuple((local[q], pauli_code(x)) for q, x in paulis
+                                    if q in local), coeff))
+            fuser.flush()
+            prog.steps.append(SaveExpval(terms, op.label, cond))
+        elif isinstance(op, Gate) and op.matrix is None:
+            fuser.flush()  # a symbolic angle (a sweep's template): bound per value set
+            prog.steps.append(Slot(pos, cond))
         elif isinstance(op, LoweredSave):
             _claim(saved, op.label, where)
             targets = tuple(local[q] for q in qubits) if qubits else tuple(range(prog.n))

@@ -20,9 +20,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from qfoundry.errors import UnsupportedInstructionError
+from qfoundry.errors import EngineError, UnsupportedInstructionError
 from qfoundry.gates import NOOP_GATES, permutation_of
-from qfoundry.program import Bfunc, Delay, Gate, Initialize, Measure, Reset
+from qfoundry.program import Bfunc, Delay, Gate, Initialize, Measure, Reset, Save
 from qfoundry.program import Program as Lowered
 
 from .._sim.fusion import GateOp, cheap_forms, compose, fuse, relabel
@@ -31,7 +31,7 @@ __all__ = ["Program", "Step", "compile_experiment", "parse_program", "check_meth
            "NON_GATE_INSTRUCTIONS"]
 
 NON_GATE_INSTRUCTIONS = frozenset({"measure", "reset", "bfunc", "barrier", "delay", "unitary",
-                                   "initialize"})
+                                   "initialize", "save_expval"})
 
 
 class Step(NamedTuple):
@@ -60,6 +60,8 @@ class Program:
     final_measures: list[tuple[int, int]] = field(default_factory=list)
     global_phase: float = 0.0
     dynamic: bool = False
+    # save_expval at the end: (label, terms) evaluated on the final state (see _sim/expval)
+    saves: list[tuple[str, tuple]] = field(default_factory=list)
 
 
 _forms_cache: dict[tuple[str, int], list[GateOp]] = {}
@@ -97,13 +99,44 @@ def check_method(lowered: Lowered, method: str) -> None:
                 "applies gates")
 
 
+def check_saves(lowered: Lowered) -> None:
+    """``save_expval`` on the statevector engine: at the end, after no measurement,
+    reset, initialize or conditional (the state is then one sampled branch, with no exact
+    value), each under its own label."""
+    labels: set[str] = set()
+    dynamic = False
+    for op in lowered.ops:
+        expval = isinstance(op, Save) and op.kind == "expval"
+        if labels and not expval:
+            raise UnsupportedInstructionError(
+                f"{lowered.where(op)}: follows a save_expval; on the statevector engine "
+                "expectation values are saved at the end of the circuit (the density_matrix "
+                "engine saves them anywhere)")
+        if expval:
+            if dynamic:
+                raise UnsupportedInstructionError(
+                    f"{lowered.where(op)}: after a measurement, reset or conditional the "
+                    "state is one sampled branch, so the statevector engine has no exact "
+                    "value; use the density_matrix engine")
+            if op.label in labels:
+                raise EngineError(f"{lowered.where(op)}: a value is already saved under "
+                                  f"{op.label!r}")
+            labels.add(op.label)
+        elif op.condition is not None or not isinstance(op, (Gate, Delay)):
+            dynamic = True
+
+
 def parse_program(lowered: Lowered, method: str) -> Program:
     """Translate every operation into steps (no fusion yet)."""
     check_method(lowered, method)
     prog = Program(lowered.num_qubits, lowered.num_clbits, global_phase=lowered.global_phase)
     steps = prog.steps
+    check_saves(lowered)
     for op in lowered.ops:
         cond = op.condition
+        if isinstance(op, Save) and op.kind == "expval":
+            prog.saves.append((op.label, op.terms))
+            continue
         if isinstance(op, Gate):
             if op.name in NOOP_GATES:
                 continue
@@ -180,7 +213,8 @@ def compile_experiment(lowered: Lowered, *, method: str, sample_final: bool, fus
                 continue
             if run:
                 steps.extend(Step("gate", g.qubits, g) for g in fuse(
-                    run, prog.num_qubits, max_fused_qubits, _diagonal_width(prog.num_qubits)))
+                    run, prog.num_qubits, max_fused_qubits, _diagonal_width(prog.num_qubits),
+                    grow=True))
                 run = []
             if step is not None:
                 steps.append(step)

@@ -40,7 +40,7 @@ from qfoundry.program import Program as Lowered
 
 from .._sim.memory import available_bytes, device_dt, format_bytes
 from .program import Program, compile_program
-from .run import run_program
+from .run import mean_and_stderr, run_program
 
 __all__ = ["TrajectoryEngine", "register_engines", "register_backends", "max_active_qubits"]
 
@@ -56,7 +56,8 @@ class TrajectoryEngine(Engine):
     description = ("Noisy statevector trajectories: Kraus operators sampled per shot, "
                    "shared by shots that draw alike")
     supported_instructions = frozenset(GATES) | frozenset(
-        {"unitary", "measure", "reset", "barrier", "bfunc", "delay", "initialize"})
+        {"unitary", "measure", "reset", "barrier", "bfunc", "delay", "initialize",
+         "save_expval"})
 
     @classmethod
     def default_options(cls) -> Options:
@@ -100,6 +101,15 @@ class TrajectoryEngine(Engine):
         data: dict[str, Any] = {"counts": outcomes.counts() if program.n_slots else {}}
         if options.get("memory"):
             data["memory"] = outcomes.memory(rng) if program.n_slots else []
+        if program.saves:  # the mean over trajectories, with its standard error
+            data["expval_stderr"] = {}
+            # without noise draws or mid-circuit collapses every trajectory is the one pure
+            # state: the value is exact
+            exact = not program.mid_circuit and not any(
+                getattr(st, "stochastic", False) for st in program.steps)
+            for key, _ in program.saves:
+                data[key], se = mean_and_stderr(stats.expvals[key])
+                data["expval_stderr"][key] = 0.0 if exact else se
         metadata = {
             "method": "trajectory", "num_qubits": program.n,
             "active_input_qubits": list(program.active),

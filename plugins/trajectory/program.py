@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from qfoundry.errors import NoiseError, UnsupportedInstructionError
+from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
 from qfoundry.gates import NOOP_GATES
 from qfoundry.noise.channels import QuantumChannel
 from qfoundry.noise.model import NoiseModel, delay_errors
@@ -33,6 +33,7 @@ from qfoundry.program import Initialize as LoweredInit
 from qfoundry.program import Measure as LoweredMeasure
 from qfoundry.program import Program as Lowered
 from qfoundry.program import Reset as LoweredReset
+from qfoundry.program import Save as LoweredSave
 
 from .unravel import Item, embed, unravel
 
@@ -118,6 +119,8 @@ class Program:
     # Terminal measurements: (local qubit or None, slot, readout matrix or None), in order.
     terminal: list[tuple[int | None, int, np.ndarray | None]] = field(default_factory=list)
     n_instructions: int = 0
+    # save_expval at the end: (key, terms on local qubits; a qubit left in |0> is -1 - q)
+    saves: list[tuple[str, list]] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -160,6 +163,18 @@ def compile_program(lowered: Lowered, nm: NoiseModel | None, dt: float | None, *
 
     for op in lowered.ops:
         where, qubits, cond = lowered.where(op), op.qubits, op.condition
+        if prog.saves and not isinstance(op, LoweredSave):
+            raise UnsupportedInstructionError(
+                f"{where}: follows a save_expval; on the trajectory engine expectation values "
+                "are saved at the end of the circuit (the density_matrix engine saves them "
+                "anywhere)")
+        if isinstance(op, LoweredSave) and op.kind == "expval":
+            if cond is not None or any(op.label == k for k, _ in prog.saves):
+                raise EngineError(f"{where}: save_expval must be unconditioned with a label "
+                                  "of its own")
+            prog.saves.append((op.label, [(tuple((local.get(q, -1 - q), x) for q, x in p), c)
+                                          for p, c in op.terms]))
+            continue
         if isinstance(op, LoweredMeasure):
             for q in qubits:
                 error = nm.quantum_error("measure", (q,)) if nm is not None else None
