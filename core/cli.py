@@ -65,6 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
         return int(args.handler(args) or 0)
+    except BrokenPipeError:  # `qfoundry devices | head`: the reader left, nothing went wrong
+        try:  # point stdout at /dev/null so the flush at exit cannot fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141  # 128 + SIGPIPE, what a Unix tool killed by the closed pipe reports
     except (QfoundryError, OSError, ValueError, TypeError, json.JSONDecodeError) as exc:
         if os.environ.get("QFOUNDRY_DEBUG"):
             raise

@@ -335,6 +335,8 @@ def test_circuit_mpl_hides_idle_wires_of_transpiled_circuits_and_folds():
         wide.h(0)
     assert len(gids(wide.draw("mpl", fold=10).axes[0], "wire")) == 3  # three bands
     assert len(gids(wide.draw("mpl", fold=10).axes[0], "gate")) == 30
+    with pytest.raises(DrawingError, match="not style"):
+        wide.draw("mpl", style="iqp")
 
 
 # -- Jupyter, command line, and the extra ----------------------------------------------------
