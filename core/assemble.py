@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -154,7 +154,10 @@ def circuit_from_experiment(experiment: QasmQobjExperiment | Mapping[str, Any]) 
             bits[inst.register] = _bfunc_condition(inst, circ, where)
             continue
         cond = None
-        if hasattr(inst, "conditional"):
+        if isinstance(getattr(inst, "conditional", None), Mapping):  # old {mask, val} form
+            cond = _bfunc_condition(_MaskTest(inst.conditional.get("mask", "0x0"),
+                                              inst.conditional.get("val", "0x0")), circ, where)
+        elif hasattr(inst, "conditional"):
             if inst.conditional not in bits:
                 raise CircuitError(f"{where}: conditional on register bit {inst.conditional!r}, "
                                    "which no earlier bfunc sets")
@@ -184,7 +187,15 @@ def _sizes(labels: list | None) -> list[list] | None:
     return [[n, s] for n, s in sizes.items()]
 
 
-def _bfunc_condition(inst: QasmQobjInstruction, circ: Circuit, where: str) -> tuple[str, int]:
+class _MaskTest(NamedTuple):
+    """The old ``conditional: {mask, val}`` form, read as the bfunc it stands for."""
+
+    mask: str
+    val: str
+    relation: str = "=="
+
+
+def _bfunc_condition(inst: Any, circ: Circuit, where: str) -> tuple[str, int]:
     mask, val = int(inst.mask, 16), int(inst.val, 16)
     for reg in circ.cregs:
         offset = circ.creg_offset(reg.name)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .blas import single_blas_thread
+from .checks import check_job
 from .engine import Engine, ExperimentOutput
 from .errors import (
     OptionsError,
@@ -246,22 +247,27 @@ class EngineBackend(Backend):
             raise OptionsError(
                 f"unknown run option(s) {', '.join(map(repr, unknown))} for backend "
                 f"{self.name}; valid options: {', '.join(self._options)}")
+        for key, value in options.items():
+            self._options.check(key, value)  # before any front end reads them
         is_qobj = isinstance(run_input, (QasmQobj, Mapping))
         opts = copy.copy(self._options)
         qobj = self._to_qobj(run_input, opts, options)
         if is_qobj:  # a Qobj's own config overrides the backend's defaults, not the call's
             cfg = qobj.config.to_dict()
-            opts.update_options(**{k: cfg[k] for k in opts if k in cfg and k not in _CORE_ONLY})
+            for key in opts:
+                if key in cfg and key not in _CORE_ONLY:
+                    try:
+                        opts.update_options(**{key: cfg[key]})
+                    except OptionsError as exc:
+                        raise QobjValidationError(str(exc), f"config.{key}") from None
         opts.update_options(**options)
         resolved = dict(opts)
+        executor = resolve_executor(resolved.pop("executor", None))
+        check_job(qobj, resolved, self._shots_rule())  # before the transpiler sees it
         if resolved["seed_simulator"] is None:
             resolved["seed_simulator"] = random_seed()
-        elif not isinstance(resolved["seed_simulator"], (int, np.integer)):
-            raise OptionsError(
-                f"seed_simulator={resolved['seed_simulator']!r} is invalid: must be an int")
         qobj = self._prepare(qobj, resolved)
         self._validate(qobj, resolved)
-        executor = resolve_executor(resolved.pop("executor", None))
         job = Job(self, qobj, lambda j: self._execute(j, qobj, resolved, executor))
         job.submit()
         return job
@@ -276,6 +282,10 @@ class EngineBackend(Backend):
         merged = {**dict(opts), **call_options}
         return to_qobj(run_input, backend=self, shots=merged["shots"], memory=merged["memory"],
                        seed_simulator=merged["seed_simulator"])
+
+    def _shots_rule(self) -> tuple[int, int]:
+        """The (min, max) shots of one experiment on this backend."""
+        return self._options.validator["shots"]
 
     def _prepare(self, qobj: QasmQobj, options: Mapping[str, Any]) -> QasmQobj:
         """Hook for subclasses that rewrite experiments before validation (transpiling)."""
@@ -318,11 +328,6 @@ class EngineBackend(Backend):
                             raise QobjValidationError(
                                 f"memory slot {m} is out of range: {where} has {n_slots}",
                                 f"experiments[{e}].instructions[{i}].memory")
-            shots = getattr(exp.config, "shots", options["shots"])
-            lo, hi = self._options.validator["shots"]
-            if not lo <= shots <= hi:
-                raise QobjValidationError(f"{where}: shots={shots} must be >= {lo} and <= {hi}",
-                                          f"experiments[{e}].config.shots")
             self.engine.validate_experiment(exp, options, self.device)
 
     def _execute(self, job: Job, qobj: QasmQobj, options: dict[str, Any],
@@ -630,6 +635,22 @@ class DeviceBackend(EngineBackend):
     def name(self) -> BackendName:
         return BackendName("fake_" + self._source.name)
 
+    def _shots_rule(self) -> tuple[int, int]:
+        """The device's ``max_shots`` applies (its ``max_experiments`` does not: parameter
+        sweeps would hit it, and nothing on a simulated device needs it)."""
+        lo, hi = self._options.validator["shots"]
+        return lo, min(hi, self.device.max_shots or hi)
+
+    def set_options(self, **fields: Any) -> None:
+        if "shots" in fields:
+            lo, hi = self._shots_rule()
+            shots = fields["shots"]
+            self._options.check("shots", shots)
+            if shots > hi:
+                raise OptionsError(f"shots={shots} is invalid: device {self._source.name} "
+                                   f"takes at most max_shots = {hi}")
+        super().set_options(**fields)
+
     def _prepare(self, qobj: QasmQobj, options: Mapping[str, Any]) -> QasmQobj:
         """Map experiments onto the device (option ``transpile``), then, for engines that
         do not model noise, drop the qubits an experiment never touches: an ideal run of a
@@ -680,7 +701,8 @@ class DeviceBackend(EngineBackend):
                     [list(q) for (name, q) in d.gates if name == g])} for g in d.basis_gates],
                 coupling_map=[list(e) for e in d.coupling_map], dt=d.dt,
                 simulator=True, local=True, conditional=True, open_pulse=False, memory=True,
-                max_shots=0, description=d.description, source=d.source,
+                max_shots=d.max_shots or 0, max_experiments=d.max_experiments or 0,
+                description=d.description, source=d.source,
                 engine=self.engine.name, device=d.name)
         return self._config_cache
 

@@ -26,6 +26,7 @@ __all__ = [
     "NoiseError",
     "TranspilerError",
     "ResultError",
+    "ResultFormatError",
     "DevicePropertyError",
 ]
 
@@ -35,7 +36,7 @@ class QfoundryError(Exception):
 
 
 class OptionsError(QfoundryError, ValueError):
-    """Raised by run()/set_options() for an option the backend does not have."""
+    """Raised by run(), set_options() and Options validators for an unknown or invalid option."""
 
 
 class QobjValidationError(QfoundryError, ValueError):
@@ -124,6 +125,10 @@ class TranspilerError(QfoundryError):
 
 class ResultError(QfoundryError, LookupError):
     """Raised by Result accessors when an experiment or a kind of data is not in the result."""
+
+
+class ResultFormatError(QfoundryError, ValueError):
+    """Raised by Result.from_dict and get_counts() for malformed result data; names the field."""
 
 
 class DevicePropertyError(QfoundryError, LookupError):

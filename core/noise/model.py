@@ -333,8 +333,11 @@ def _device_gate_error(gate: str, qubits: tuple[int, ...], props: Any,
         eps = scale * eps
         if eps > 1 - f_relax:
             eps = min(eps, d / (d + 1))
-            lam = d * (eps - (1 - f_relax)) / (d * f_relax - 1)
-            lam = min(lam, 4 ** len(qubits) / (4 ** len(qubits) - 1))
+            max_lam = 4 ** len(qubits) / (4 ** len(qubits) - 1)
+            denom = d * f_relax - 1
+            # Relaxation alone at or below a fully depolarizing channel's fidelity (only
+            # for absurd noise_scale): the limit of Aer's formula as denom -> 0+ is the cap.
+            lam = max_lam if denom <= 0 else min(d * (eps - (1 - f_relax)) / denom, max_lam)
             depol_error = depolarizing(lam, len(qubits))
     if depol_error is not None and relax_error is not None:
         return depol_error.compose(relax_error)

@@ -1,0 +1,33 @@
+"""Size limits: tiny inputs whose cost would be huge are refused before any work.
+
+Each is a module attribute that a caller may raise (``qfoundry.limits.MAX_CLBITS = ...``)
+when they mean it; every error that enforces one names it. They bound what a few bytes
+of input can demand, not what the engines can do: an engine's own memory checks still
+apply below them.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MAX_CLBITS", "MAX_QASM_INSTRUCTIONS", "MAX_INCLUDE_BYTES", "MAX_DEVICE_QUBITS",
+           "MAX_DEVICE_EDGES", "MAX_NESTING"]
+
+#: Classical bits of one experiment: memory slots, register bits a measure or bfunc
+#: writes, clbits a circuit declares. A counts key is one character per bit.
+MAX_CLBITS = 1 << 16
+
+#: Instructions one OpenQASM 2 program may expand to (gate definitions inlined); a
+#: 640-byte program of nested gates once expanded to 2 million in 9.8 s.
+MAX_QASM_INSTRUCTIONS = 1_000_000
+
+#: Bytes of one file read by an OpenQASM 2 ``include``.
+MAX_INCLUDE_BYTES = 1 << 20
+
+#: Qubits of one device file (IBM's largest devices have a few hundred).
+MAX_DEVICE_QUBITS = 4096
+
+#: Coupling-map edges of one device file (a heavy-hex or grid device of MAX_DEVICE_QUBITS
+#: qubits has a few times that many).
+MAX_DEVICE_EDGES = 4 * MAX_DEVICE_QUBITS
+
+#: Nesting depth of tables and arrays in a device file or a JSON document read by qfoundry.
+MAX_NESTING = 32
