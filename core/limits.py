@@ -15,9 +15,10 @@ __all__ = ["MAX_CLBITS", "MAX_QASM_INSTRUCTIONS", "MAX_INCLUDE_BYTES", "MAX_DEVI
 #: writes, clbits a circuit declares. A counts key is one character per bit.
 MAX_CLBITS = 1 << 16
 
-#: Instructions one OpenQASM 2 program may expand to (gate definitions inlined); a
-#: 640-byte program of nested gates once expanded to 2 million in 9.8 s.
-MAX_QASM_INSTRUCTIONS = 1_000_000
+#: Instructions one OpenQASM 2 program may expand to (gate definitions inlined, checked
+#: before expanding); a 640-byte program of nested gates once expanded to 2 million in
+#: 9.8 s. At about 5 us an instruction, a program at the limit parses in about a second.
+MAX_QASM_INSTRUCTIONS = 1 << 18
 
 #: Bytes of one file read by an OpenQASM 2 ``include``.
 MAX_INCLUDE_BYTES = 1 << 20

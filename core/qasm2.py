@@ -22,7 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from . import limits
 from ._qasm2_export import dumps
+from ._qasm2_include import QASM3_MESSAGE, find_include, not_qasm_reason, qasm3_header, qasm3_reason
 from ._qasm2_syntax import FUNCS as _FUNCS
 from ._qasm2_syntax import RESERVED as _RESERVED
 from ._qasm2_syntax import MathError as _MathError
@@ -33,7 +35,7 @@ from .circuit import Circuit, ClassicalRegister, Instruction, QuantumRegister
 from .errors import QasmError
 
 __all__ = ["loads", "load", "dumps", "dump", "qelib1_signatures", "QELIB1", "QasmError",
-           "MAX_REGISTER_SIZE", "MAX_INSTRUCTIONS"]
+           "MAX_REGISTER_SIZE"]
 
 QELIB1: str = resources.files(__package__).joinpath("qelib1.inc").read_text(encoding="utf-8")
 """The text of the built-in ``qelib1.inc`` (identical to Qiskit's)."""
@@ -41,8 +43,6 @@ QELIB1: str = resources.files(__package__).joinpath("qelib1.inc").read_text(enco
 MAX_REGISTER_SIZE = 1 << 16
 """Largest register a program may declare: far above any simulable size, low enough that a
 typo such as ``qreg q[99999999];`` fails at once instead of exhausting memory."""
-MAX_INSTRUCTIONS = 1 << 22
-"""Largest number of instructions a program may expand to (gate definitions nest)."""
 _MAX_INCLUDE_DEPTH = 32
 _MAX_NESTING = 100  # parentheses / unary operators in one expression
 
@@ -74,7 +74,8 @@ def _describe(tok: _Tok) -> str:
 
 
 class _Parser:
-    def __init__(self, include_path: Sequence[str], flatten: bool):
+    def __init__(self, include_path: Sequence[str], flatten: bool, confine: bool = True):
+        self.confine = confine
         if isinstance(include_path, (str, os.PathLike)):  # one directory, not its letters
             include_path = [include_path]
         self.include_path = [os.fspath(p) for p in include_path]
@@ -181,19 +182,22 @@ class _Parser:
             return
         bases = ([os.path.dirname(self.filename) or "."] if self.stack else []) \
             + self.include_path
-        path = next((os.path.join(b, name) for b in bases
-                     if os.path.isfile(os.path.join(b, name))), None)
+        path, refused = find_include(name, bases, self.confine)
         if path is None:
-            raise self.error(f"cannot find include file '{name}' (searched "
+            raise self.error(refused or f"cannot find include file '{name}' (searched "
                              f"{', '.join(bases) or 'nowhere'})", target)
         real = os.path.realpath(path)
         if real in self.stack:
             raise self.error(f"recursive include of '{name}'", target)
         if len(self.stack) >= _MAX_INCLUDE_DEPTH:
             raise self.error(f"includes nested more than {_MAX_INCLUDE_DEPTH} deep", target)
-        text = _read(path, self.error(f"cannot read include file '{name}'", target))
+        raw = _read_bytes(path, self.error(f"cannot read include file '{name}'", target))
+        known = {k for k, v in self.symbols.items() if isinstance(v, _Gate)}
+        reason = not_qasm_reason(raw, name, known)
+        if reason is not None:
+            raise self.error(reason, target)
         self.stack.append(real)
-        self.parse(text, path)
+        self.parse(_decode(raw, path), path)
         self.stack.pop()
 
     # -- statements ------------------------------------------------------------------------
@@ -472,9 +476,8 @@ class _Parser:
             for bad in (v for v in values if not math.isfinite(v)):
                 raise self.error(f"parameter evaluates to {bad}", tok)
             targets = self.broadcast(args, f"'{gate.name}'", tok)
-            if len(self.data) + len(targets) * self.cost(gate) > MAX_INSTRUCTIONS:
-                raise self.error(f"the program expands to more than {MAX_INSTRUCTIONS} "
-                                 "instructions", tok)
+            if len(self.data) + len(targets) * self.cost(gate) > limits.MAX_QASM_INSTRUCTIONS:
+                raise self.error(_too_long(), tok)
             for qubits in targets:
                 self.apply(gate, values, qubits, condition, tok)
 
@@ -513,10 +516,23 @@ class _Parser:
             self.apply(sub, sub_values, mapped, condition, tok)
 
     def emit(self, inst: Instruction, tok: _Tok) -> None:
-        if len(self.data) >= MAX_INSTRUCTIONS:
-            raise self.error(f"the program expands to more than {MAX_INSTRUCTIONS} "
-                             "instructions", tok)
+        if len(self.data) >= limits.MAX_QASM_INSTRUCTIONS:
+            raise self.error(_too_long(), tok)
         self.data.append(inst)
+
+
+def _too_long() -> str:
+    return (f"the program expands to more than {limits.MAX_QASM_INSTRUCTIONS} instructions "
+            "(qfoundry.limits.MAX_QASM_INSTRUCTIONS; raise it for a program this large)")
+
+
+def _read_bytes(path: str, error: QasmError) -> bytes:
+    try:
+        with open(path, "rb") as fh:  # one byte past the cap is enough to refuse it
+            return fh.read(limits.MAX_INCLUDE_BYTES + 1)
+    except OSError as exc:
+        raise QasmError(f"{error.reason}: {exc.strerror}", error.filename, error.line,
+                        error.column) from None
 
 
 def _read(path: str, error: QasmError) -> str:
@@ -540,25 +556,34 @@ def _decode(raw: bytes, filename: str) -> str:
 
 
 def _run(text: str | bytes, filename: str, name: str | None, include_path: Sequence[str],
-         flatten: bool, in_file: bool) -> Circuit:
+         flatten: bool, in_file: bool, confine: bool) -> Circuit:
     if isinstance(text, (bytes, bytearray)):
         text = _decode(bytes(text), filename)
     if not isinstance(text, str):
         raise TypeError(f"OpenQASM 2 source must be str or bytes, not {type(text).__name__}")
-    parser = _Parser(include_path, flatten)
+    where = qasm3_header(text.removeprefix("\ufeff"))
+    if where is not None:
+        raise QasmError(QASM3_MESSAGE, filename, *where)
+    parser = _Parser(include_path, flatten, confine)
     if in_file:
         parser.stack.append(os.path.realpath(filename))
     try:
         parser.parse(text.removeprefix("\ufeff"), filename)
     except RecursionError:
         raise QasmError("the program nests too deeply to process", filename) from None
+    except QasmError as exc:
+        reason = qasm3_reason(text, str(exc))
+        if reason is None:
+            raise
+        raise QasmError(reason, filename, 1, 1) from None
     circuit = Circuit(*parser.qregs, *parser.cregs, name=name)
     circuit.data = parser.data
     return circuit
 
 
 def loads(text: str | bytes, *, name: str | None = None, include_path: Sequence[str] = (".",),
-          flatten: bool = False, filename: str = "<string>") -> Circuit:
+          flatten: bool = False, filename: str = "<string>",
+          confine_includes: bool = True) -> Circuit:
     """Parse an OpenQASM 2.0 program into a Circuit.
 
     :param text: the program (``bytes`` are decoded as UTF-8).
@@ -566,14 +591,19 @@ def loads(text: str | bytes, *, name: str | None = None, include_path: Sequence[
     :param include_path: directories searched for ``include`` files other than qelib1.inc.
     :param flatten: expand qelib1's gates too, down to ``U`` and ``CX``.
     :param filename: the name error messages give the source.
+    :param confine_includes: read includes only inside ``include_path`` (and an included
+        file's own directory); False, for a trusted program, lets them read any file.
     :raises QasmError: for any malformed program, with file, line and column.
     """
-    return _run(text, filename, name, include_path, flatten, in_file=False)
+    return _run(text, filename, name, include_path, flatten, in_file=False,
+                confine=confine_includes)
 
 
 def load(path: str | os.PathLike, *, name: str | None = None,
-         include_path: Sequence[str] = (), flatten: bool = False) -> Circuit:
-    """Parse an OpenQASM 2.0 file; includes resolve next to it, then on ``include_path``.
+         include_path: Sequence[str] = (), flatten: bool = False,
+         confine_includes: bool = True) -> Circuit:
+    """Parse an OpenQASM 2.0 file; includes resolve next to it, then on ``include_path``
+    (only inside those directories unless ``confine_includes=False``).
 
     The circuit is named after the file (``bell.qasm`` -> ``"bell"``) unless ``name`` is given.
     """
@@ -581,7 +611,8 @@ def load(path: str | os.PathLike, *, name: str | None = None,
     text = _read(path, QasmError("cannot read the program", path))
     if name is None:
         name = os.path.splitext(os.path.basename(path))[0]
-    return _run(text, path, name, include_path, flatten, in_file=True)
+    return _run(text, path, name, include_path, flatten, in_file=True,
+                confine=confine_includes)
 
 
 def dump(circuit: Circuit, path: str | os.PathLike) -> None:
