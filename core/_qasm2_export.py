@@ -4,9 +4,11 @@ The output always includes qelib1.inc and names qelib1 gates directly, so
 ``qasm2.loads(dumps(c)) == c`` for circuits of qelib1 gates, measures, resets, barriers and
 conditions, and Qiskit's ``qiskit.qasm2.loads`` reads it. Parameters are written with
 ``repr`` so floats survive the round trip bit for bit. Three things OpenQASM 2 cannot say
-are translated: ``unitary`` and ``initialize`` become gate definitions synthesised from
-the matrix or amplitudes (equal up to global phase), and any other instruction name
-(``delay``, an engine-specific gate) is declared ``opaque`` and so reads back unchanged.
+are translated: ``unitary``, ``initialize`` and the standard gates qelib1 lacks (``r``,
+``ecr``, ``rzx``, ``iswap``, ... from Qiskit circuits) become gate definitions synthesised
+from the matrix or amplitudes (equal up to global phase), so Qiskit and any other
+OpenQASM 2 reader can simulate the file; any other instruction name (``delay``, an
+engine-specific gate) is declared ``opaque`` and so reads back unchanged.
 The circuit's global phase is not written: OpenQASM 2 has no syntax for it.
 """
 
@@ -51,14 +53,22 @@ def dumps(circuit: Circuit) -> str:
         or that is used with different parameter/qubit counts.
     """
     from ._qasm2_syntax import RESERVED as _RESERVED
+    from .gates import GATES
     from .qasm2 import qelib1_signatures
     from .synthesis import prepare_state, synthesize_unitary
 
     qelib1 = qelib1_signatures()
     taken = set(_RESERVED) | set(qelib1)
     opaque: dict[str, tuple[int, int]] = {}
+
+    def defined_by_matrix(inst) -> bool:  # a standard gate qelib1 cannot name
+        spec = GATES.get(inst.name)
+        return (inst.name not in qelib1 and inst.name not in _NATIVE and spec is not None
+                and len(inst.params) == spec.num_params
+                and spec.num_qubits in (None, len(inst.qubits)))
+
     for inst in circuit.data:
-        if inst.name in qelib1 or inst.name in _NATIVE:
+        if inst.name in qelib1 or inst.name in _NATIVE or defined_by_matrix(inst):
             continue
         if not _IDENT.match(inst.name) or inst.name in _RESERVED:
             raise CircuitError(f"instruction '{inst.name}' cannot be written in OpenQASM 2: "
@@ -84,8 +94,11 @@ def dumps(circuit: Circuit) -> str:
         lines.append(f"opaque {name}{params} {','.join(f'q{k}' for k in range(n_qubits))};")
     synthesised = {}
     for k, inst in enumerate(circuit.data):
-        if inst.name in ("unitary", "initialize"):
-            if inst.name == "unitary":
+        if inst.name in ("unitary", "initialize") or defined_by_matrix(inst):
+            if inst.name in GATES and inst.name not in ("unitary", "initialize"):
+                matrix = GATES[inst.name].matrix(inst.params, len(inst.qubits))
+                gates, _ = synthesize_unitary(matrix)
+            elif inst.name == "unitary":
                 gates, _ = synthesize_unitary(np.asarray(inst.params[0]))
             else:
                 gates, _ = prepare_state(np.asarray(inst.params, dtype=complex))

@@ -226,9 +226,15 @@ def _from_qiskit(qc: Any) -> Circuit:
     except TypeError:
         raise CircuitError(f"Qiskit circuit {qc.name!r} has an unbound parameter in its "
                            "global phase") from None
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    from .gates import GATES
     from .qasm2 import loads
 
-    circ = loads(text, name=qc.name, filename=f"<qiskit circuit {qc.name!r}>")
+    # Qiskit defines its standard gates that qelib1 lacks (ecr on Eagle devices) in the
+    # text: keep those by name, so a circuit Qiskit transpiled for a device stays native.
+    circ = loads(text, name=qc.name, filename=f"<qiskit circuit {qc.name!r}>",
+                 native=set(get_standard_gate_name_mapping()) & set(GATES))
     circ.global_phase = phase
     circ.metadata = dict(qc.metadata or {})
     return circ

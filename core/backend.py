@@ -625,9 +625,12 @@ class DeviceBackend(EngineBackend):
         opts = _core_options()
         # transpile: map circuits onto the device in run(); False gives the hardware's
         # strictness (non-native input is refused).
+        # use_fractional_gates: the device's fractional gates (rx, rzz on Heron) join its
+        # basis, opt-in as in Qiskit.
         opts.update_options(transpile=True, seed_transpiler=None, optimization_level=1,
-                            initial_layout=None)
+                            initial_layout=None, use_fractional_gates=False)
         opts.set_validator("transpile", bool)
+        opts.set_validator("use_fractional_gates", bool)
         opts.set_validator("optimization_level", [0, 1, 2, 3])
         return _with_engine_options(opts, self.engine)
 
@@ -659,18 +662,20 @@ class DeviceBackend(EngineBackend):
             from .transpiler.api import transpile_qobj
 
             seed = options.get("seed_transpiler")
-            qobj = transpile_qobj(qobj, self, seed=seed,
+            qobj = transpile_qobj(qobj, self._device_for(options), seed=seed,
                                   optimization_level=options.get("optimization_level", 1),
                                   initial_layout=options.get("initial_layout"))
         return qobj
 
     def _validate(self, qobj: QasmQobj, options: Mapping[str, Any]) -> None:
-        from .device import check_native
+        from .device_isa import check_native
 
         super()._validate(qobj, options)
+        device = self._device_for(options)
+        strict = not options.get("transpile", True)
         for e, exp in enumerate(qobj.experiments):
             try:
-                check_native(exp.instructions, self.device)
+                check_native(exp.instructions, device, dynamic=strict)
             except UnsupportedInstructionError as exc:
                 hint = ("" if options.get("transpile", True) else
                         " (run with transpile=True, the default, to map it onto the device)")
@@ -685,15 +690,23 @@ class DeviceBackend(EngineBackend):
 
     @property
     def device(self) -> Any:
-        return self._source.load()
+        """The device as this backend offers it (with ``use_fractional_gates``, its
+        fractional gates are part of ``basis_gates``)."""
+        return self._device_for(self._options)
+
+    def _device_for(self, options: Mapping[str, Any]) -> Any:
+        from .device_isa import with_fractional_gates
+
+        device = self._source.load()
+        return with_fractional_gates(device) if options.get("use_fractional_gates") else device
 
     @property
     def backend_version(self) -> str:
         return str(self.device.version)
 
     def configuration(self) -> BackendConfiguration:
-        if self._config_cache is None:
-            d = self.device
+        d = self.device
+        if self._config_cache is None or self._config_cache.basis_gates != list(d.basis_gates):
             self._config_cache = BackendConfiguration(
                 backend_name=str(self.name), backend_version=str(d.version),
                 n_qubits=d.n_qubits, basis_gates=list(d.basis_gates),
@@ -703,7 +716,10 @@ class DeviceBackend(EngineBackend):
                 simulator=True, local=True, conditional=True, open_pulse=False, memory=True,
                 max_shots=d.max_shots or 0, max_experiments=d.max_experiments or 0,
                 description=d.description, source=d.source,
-                engine=self.engine.name, device=d.name)
+                engine=self.engine.name, device=d.name,
+                supported_instructions=None if d.supported_instructions is None
+                else list(d.supported_instructions),
+                fractional_gates=list(self._source.load().fractional_gates))
         return self._config_cache
 
     def properties(self) -> Any:
@@ -712,6 +728,12 @@ class DeviceBackend(EngineBackend):
 
     def status(self) -> BackendStatus:
         return BackendStatus(self.name, self.backend_version)
+
+    def _repr_png_(self) -> bytes | None:
+        """Jupyter: the device's error map (None without matplotlib)."""
+        from .notebook import backend_png
+
+        return backend_png(self)
 
     @property
     def noise_model(self) -> Any:

@@ -458,11 +458,15 @@ class Circuit(GateMethods):
         return (f"<Circuit {self.name!r} {regs or 'no registers'}, "
                 f"{len(self.data)} instructions, depth {self.depth()}>")
 
-    def draw(self) -> str:
-        """A text drawing, one row per qubit (best for small circuits)."""
-        from .drawing import draw_text
+    def draw(self, output: str = "text", *, fold: int | None = None,
+             idle_wires: bool | None = None, **kwargs: Any) -> Any:
+        """A drawing: ``"text"`` (a string folded at ``fold`` characters, default the
+        terminal width) or ``"mpl"`` (a matplotlib Figure; needs the ``plot`` extra;
+        ``ax=`` draws into your axes). ``idle_wires`` shows unused wires, hidden by
+        default on transpiled circuits. See :mod:`qfoundry.drawing`."""
+        from .drawing import draw
 
-        return draw_text(self)
+        return draw(self, output, fold=fold, idle_wires=idle_wires, **kwargs)
 
     def __str__(self) -> str:
         return self.draw()

@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="seed_simulator, for reproducible results")
     run.add_argument("--memory", action="store_true", help="also print per-shot outcomes")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.add_argument("--plot", metavar="FILE", help="also write a picture of the result: "
+                     "the counts histogram, or the state (PNG/SVG/PDF; needs the plot extra)")
     run.set_defaults(handler=_cmd_run)
 
     sub.add_parser("backends", help="list the backends").set_defaults(handler=_cmd_backends)
@@ -53,8 +55,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(message: Any, category: type, filename: str, lineno: int,
+                      line: str | None = None) -> str:
+    """Warnings as the command line prints them: one line, no Python source."""
+    return f"qfoundry: warning: {message}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import warnings
+
+    saved, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
         return int(args.handler(args) or 0)
     except (QfoundryError, OSError, ValueError, TypeError, json.JSONDecodeError) as exc:
@@ -69,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        warnings.formatwarning = saved
 
 
 def _load_run_input(path: str) -> Any:
@@ -109,6 +122,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     job = backend.run(_load_run_input(args.file), **options)
     _wait_with_progress(job, show=not args.json and sys.stderr.isatty())
     result = job.result()
+    if args.plot:
+        _plot_result(result, args.plot)
     if args.json:
         out = {"backend": result.backend_name, "job_id": result.job_id, "results": []}
         for exp in result.results:
@@ -134,6 +149,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
             if key in exp.data:
                 print(f"{key}:\n{exp.data[key]}")
     return 0
+
+
+def _plot_result(result: Any, path: str) -> None:
+    """Write the counts of every experiment as one histogram (legend by experiment), or
+    else the first experiment's statevector or density matrix."""
+    from . import visualization as vis
+
+    exps = [(k, e) for k, e in enumerate(result.results) if "counts" in e.data]
+    first = result.results[0].data if result.results else {}
+    if exps:
+        names = [e.name or f"experiment {k}" for k, e in exps]
+        fig = vis.plot_histogram([result.get_counts(k) for k, _ in exps],
+                                 legend=names if len(exps) > 1 else None,
+                                 title=f"{names[0] if len(exps) == 1 else ''} on "
+                                       f"{result.backend_name}".strip())
+    elif "statevector" in first:
+        fig = vis.plot_state(result.get_statevector(0))
+    elif "density_matrix" in first:
+        fig = vis.plot_density_matrix(result.get_density_matrix(0))
+    else:
+        raise QfoundryError(f"--plot {path}: the result has no counts, statevector or "
+                            "density matrix to draw")
+    fig.savefig(path, dpi=120)
+    print(f"picture: {path}", file=sys.stderr)  # stderr: --json output stays clean
 
 
 def _counts_table(counts: dict[str, int], shots: int) -> str:

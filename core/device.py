@@ -11,7 +11,8 @@ their units (``t1_us``, ``length_ns``) so nothing is ever guessed.
 * :class:`DeviceSource` is what the registry holds: name, size and provenance read cheaply
   from the top of the file, the full calibration parsed once, on first use.
 * :class:`DeviceProperties` is ``backend.properties()``: Qiskit-like accessors.
-* :func:`check_native` refuses an experiment a real device would not accept.
+* :func:`check_native` (in :mod:`qfoundry.device_isa`) refuses an experiment a real
+  device would not accept.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DevicePropertyError, DeviceSpecError, UnsupportedInstructionError
+from .device_isa import DIRECTIVES, check_native, with_fractional_gates
+from .errors import DevicePropertyError, DeviceSpecError
 from .topology import coupling_shortcut
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "DeviceSpecWarning",
     "DIRECTIVES",
     "check_native",
+    "with_fractional_gates",
     "load_device",
     "parse_device",
     "device_to_toml",
@@ -50,10 +53,6 @@ __all__ = [
 
 #: What a device name may look like (the backend is ``fake_<name>``).
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
-
-#: Instructions every device accepts on top of its basis gates: they are not gates a
-#: transpiler must synthesise (``reset`` is accepted only where ``basis_gates`` lists it).
-DIRECTIVES = frozenset({"measure", "barrier", "delay", "save_density_matrix"})
 
 
 class DeviceSpecWarning(UserWarning):
@@ -155,6 +154,10 @@ class Device:
     max_shots: int | None = None
     max_experiments: int | None = None
     quantum_volume: int | None = None
+    #: Gates offered opt-in (``use_fractional_gates=True``), calibrated like the basis.
+    fractional_gates: tuple[str, ...] = ()
+    #: IBM's ``supported_instructions`` as the snapshot lists them; None: not given.
+    supported_instructions: tuple[str, ...] | None = None
     path: str | None = None
     _coupled: frozenset[tuple[int, int]] = field(init=False, repr=False, compare=False)
 
@@ -171,6 +174,9 @@ class Device:
             fail("n_qubits", f"must be a positive integer, got {self.n_qubits!r}")
         n = self.n_qubits
         setattr_(self, "basis_gates", tuple(self.basis_gates))
+        setattr_(self, "fractional_gates", tuple(self.fractional_gates))
+        if self.supported_instructions is not None:
+            setattr_(self, "supported_instructions", tuple(self.supported_instructions))
         edges = tuple((int(a), int(b)) for a, b in self.coupling_map)
         for a, b in edges:
             if not (0 <= a < n and 0 <= b < n) or a == b:
@@ -192,7 +198,7 @@ class Device:
             if not isinstance(props, GateProperties):
                 fail("gates", f"{name}{list(qs)}: expected GateProperties, got {props!r}")
             gates[(str(name), qs)] = props
-        rank = {g: i for i, g in enumerate(self.basis_gates)}
+        rank = {g: i for i, g in enumerate(self.basis_gates + self.fractional_gates)}
         order = sorted(gates, key=lambda k: (rank.get(k[0], len(rank)), k[0], k[1]))
         setattr_(self, "gates", types.MappingProxyType({k: gates[k] for k in order}))
         if self.dt is not None:
@@ -356,53 +362,6 @@ class DeviceProperties:
                 "last_update_date": date, "qubits": qubits, "gates": gates, "general": []}
 
 
-def check_native(instructions: Iterable[Any], device: Device, *,
-                 experiment: str | None = None) -> None:
-    """Refuse what the real device would refuse: gates outside ``basis_gates`` (besides
-    ``measure``, ``barrier``, ``delay``), two-qubit gates on uncoupled pairs, qubits the
-    device lacks. Map the circuit to the device first (``qfoundry.transpile``) to run it.
-
-    ``instructions`` are Qobj instructions, circuit instructions or dicts with ``name``
-    and ``qubits``. Instructions without qubits (``bfunc``, a global-phase marker) pass.
-    Raises :class:`UnsupportedInstructionError` naming the instruction's index, name and
-    qubits.
-    """
-    basis = set(device.basis_gates)
-    where = f" of experiment {experiment!r}" if experiment else ""
-    for index, inst in enumerate(instructions):
-        if isinstance(inst, Mapping):
-            name, qubits = inst.get("name"), inst.get("qubits") or ()
-        else:
-            name, qubits = inst.name, getattr(inst, "qubits", None) or ()
-        qubits = tuple(int(q) for q in qubits)
-        if not qubits:
-            continue
-        what = f"instruction {index}{where} ({name} on qubits {list(qubits)})"
-        bad = [q for q in qubits if not 0 <= q < device.n_qubits]
-        if bad:
-            raise UnsupportedInstructionError(
-                f"{what} uses qubit {bad[0]}, but {device.backend_name} has "
-                f"{device.n_qubits} qubits")
-        if name in DIRECTIVES:
-            continue
-        if name not in basis:
-            raise UnsupportedInstructionError(
-                f"{what} is not native to {device.backend_name} (basis gates: "
-                f"{', '.join(device.basis_gates)}); transpile the circuit to the device first")
-        # A 2-qubit gate needs its directed edge; a wider one (rare in a basis) needs
-        # every pair coupled one way or the other.
-        pairs = [qubits] if len(qubits) == 2 else \
-            [(a, b) for i, a in enumerate(qubits) for b in qubits[i + 1:]]
-        for a, b in pairs:
-            if device.is_coupled(a, b) or (len(qubits) > 2 and device.is_coupled(b, a)):
-                continue
-            partners = sorted(t for s, t in device.coupling_map if s == a)
-            raise UnsupportedInstructionError(
-                f"{what}: qubits {a} and {b} are not coupled on {device.backend_name} "
-                f"(qubit {a} couples to {partners or 'nothing'}); transpile the circuit to "
-                "the device first")
-
-
 class DeviceSource:
     """A registered device: its name, size and provenance now, the calibration on demand.
 
@@ -415,8 +374,16 @@ class DeviceSource:
 
     def __init__(self, *, name: str, n_qubits: int, source: str = "", description: str = "",
                  default_engine: str = "auto", origin: str | None = None,
-                 location: Any = None, device: Device | None = None):
+                 location: Any = None, device: Device | None = None,
+                 processor_type: str | None = None, calibration_date: str | None = None,
+                 basis_gates: Iterable[str] | None = None,
+                 fractional_gates: Iterable[str] | None = None):
         self.name = name
+        # Listing figures, from the header (validated only when the device is loaded).
+        self.processor_type = processor_type
+        self.calibration_date = calibration_date
+        self.basis_gates = tuple(basis_gates or ())
+        self.fractional_gates = tuple(fractional_gates or ())
         self.n_qubits = n_qubits
         self.source = source
         self.description = description
@@ -440,7 +407,10 @@ class DeviceSource:
         """A source for a device built in Python (already loaded)."""
         return cls(name=device.name, n_qubits=device.n_qubits, source=device.source,
                    description=device.description, default_engine=device.default_engine,
-                   origin=device.path or "<python>", device=device)
+                   origin=device.path or "<python>", device=device,
+                   processor_type=device.processor_type,
+                   calibration_date=device.calibration_date, basis_gates=device.basis_gates,
+                   fractional_gates=device.fractional_gates)
 
     @classmethod
     def from_path(cls, path: str | os.PathLike | Any, *, quiet: bool = False) -> DeviceSource:
@@ -466,7 +436,11 @@ class DeviceSource:
                 cached = _path_cache.get(key)
             if cached is not None:
                 return cached
-        head = read_header(_read_text(location, origin), origin)
+        # The header sits in the first lines: a 64-qubit pack lists 68 devices without
+        # reading their megabytes of calibration.
+        start = _read_start(location, origin)
+        head = (start is not None and read_header(start, origin, partial=True)) \
+            or read_header(_read_text(location, origin), origin)
         src = cls(location=location, origin=origin, **head)
         src.quiet = quiet
         if key is not None:
@@ -520,6 +494,17 @@ def _read_text(location: Any, origin: str) -> str:
         return location.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DeviceSpecError(f"cannot read device file: {exc}", origin) from None
+
+
+def _read_start(location: Any, origin: str, size: int = 4096) -> str | None:
+    """The first ``size`` bytes as text, or None when the file is shorter (read it whole)."""
+    try:
+        with location.open("rb") as fh:
+            start = fh.read(size)
+    except OSError as exc:
+        raise DeviceSpecError(f"cannot read device file: {exc}", origin) from None
+    # A multi-byte character cut at the end is dropped; the header ends well before it.
+    return start.decode("utf-8", errors="ignore") if len(start) == size else None
 
 
 def load_device(path: str | os.PathLike | Any) -> Device:

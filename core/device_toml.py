@@ -56,12 +56,14 @@ QUBIT_KEYS = {
 GATE_KEYS = {"error": ("error", None), "length_ns": ("length", 1e-9)}
 TOP_KEYS = ("name", "description", "version", "source", "default_engine", "processor_type",
             "calibration_date", "max_shots", "max_experiments", "quantum_volume",
-            "n_qubits", "basis_gates", "dt_ns", "coupling", "defaults", "qubits", "gates")
+            "n_qubits", "basis_gates", "fractional_gates", "supported_instructions", "dt_ns",
+            "coupling", "defaults", "qubits", "gates")
 COUPLING_KEYS = ("edges", "directed", "shortcut", "rows", "cols", "distance")
 #: Qubit count of the gates qfoundry knows, for defaults and arity checks.
 ARITY = {
     **dict.fromkeys(("id", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "sxdg", "rx",
-                     "ry", "rz", "p", "u", "u0", "u1", "u2", "u3", "r", "reset"), 1),
+                     "ry", "rz", "p", "u", "u0", "u1", "u2", "u3", "r", "reset", "measure",
+                     "measure_2", "reset_2"), 1),
     **dict.fromkeys(("cx", "cy", "cz", "ch", "swap", "iswap", "ecr", "dcx", "rxx", "ryy",
                      "rzz", "rzx", "cp", "cu1", "cu3", "cu", "crx", "cry", "crz", "csx"), 2),
     **dict.fromkeys(("ccx", "cswap", "rccx"), 3),
@@ -219,14 +221,20 @@ def _header(r: _Reader, data: dict) -> dict[str, Any]:
             "default_engine": engine}
 
 
-def read_header(text: str, file: str | None = None) -> dict[str, Any]:
-    """``name``, ``n_qubits``, ``source``, ``description``, ``default_engine`` of a file.
+def read_header(text: str, file: str | None = None, *,
+                partial: bool = False) -> dict[str, Any] | None:
+    """``name``, ``n_qubits``, ``source``, ``description``, ``default_engine`` of a file,
+    and for listings ``processor_type``, ``calibration_date``, ``basis_gates``,
+    ``fractional_gates`` (None where absent or not of the right type).
 
     Parses only the lines before the calibration body when they form valid TOML (they
-    always do in files this module writes), else the whole file.
+    always do in files this module writes), else the whole file. ``partial``: ``text`` is
+    only the start of the file; None when it does not reach the calibration body.
     """
     data = None
     body = _BODY.search(text)
+    if partial and not body:
+        return None  # ``text`` is the start of a file, cut before its body: read it all
     if body:
         try:
             data = tomllib.loads(text[:body.start()])
@@ -236,7 +244,14 @@ def read_header(text: str, file: str | None = None) -> dict[str, Any]:
             data = None
     if data is None:
         data = _loads(text, file)
-    return _header(_Reader(file), data)
+    r = _Reader(file)
+    head = _header(r, data)
+    # For listings (``qfoundry devices``): read, not validated, until the device is loaded.
+    for key, kind in (("processor_type", str), ("calibration_date", str),
+                      ("basis_gates", list), ("fractional_gates", list)):
+        value = data.get(key)
+        head[key] = value if isinstance(value, kind) else None
+    return head
 
 
 def parse(data: str | Mapping[str, Any], file: str | None = None) -> Device:
@@ -249,19 +264,20 @@ def parse(data: str | Mapping[str, Any], file: str | None = None) -> Device:
     data = r.table(dict(data), "", TOP_KEYS)
     head = _header(r, data)
     n = head["n_qubits"]
-    basis = r.get(data, "basis_gates", "", list, required=True)
+    basis = _names(r, data, "basis_gates", required=True)
     if not basis:
         r.fail("basis_gates", "must list at least one gate")
-    for i, gate in enumerate(basis):
-        if not isinstance(gate, str) or not gate:
-            r.fail(f"basis_gates[{i}]", f"expected a gate name, got {_type(gate)}")
-        if gate in basis[:i]:
-            r.fail(f"basis_gates[{i}]", f"gate {gate!r} is listed twice")
+    fractional = _names(r, data, "fractional_gates") or []
+    for i, gate in enumerate(fractional):
+        if gate in basis:
+            r.fail(f"fractional_gates[{i}]", f"gate {gate!r} is already in basis_gates")
+    supported = _names(r, data, "supported_instructions")
     date = r.get(data, "calibration_date", "", (str, datetime.date, datetime.time))
     defaults = r.table(data.get("defaults", {}), "defaults", ("qubit", "gates"))
     coupling = _coupling(r, data.get("coupling"), n)
     qubits = _qubits(r, data, defaults, n)
-    gates = _gates(r, data, defaults, n, basis, coupling)
+    calibrated = [*basis, *fractional, *(supported or ()), "measure"]
+    gates = _gates(r, data, defaults, n, list(dict.fromkeys(calibrated)), coupling)
     try:
         device = Device(
             **head, basis_gates=tuple(basis), coupling_map=coupling, qubits=qubits,
@@ -271,11 +287,26 @@ def parse(data: str | Mapping[str, Any], file: str | None = None) -> Device:
             calibration_date=date if date is None or isinstance(date, str) else date.isoformat(),
             max_shots=r.count(data, "max_shots", ""),
             max_experiments=r.count(data, "max_experiments", ""),
-            quantum_volume=r.count(data, "quantum_volume", ""), path=file)
+            quantum_volume=r.count(data, "quantum_volume", ""),
+            fractional_gates=tuple(fractional),
+            supported_instructions=None if supported is None else tuple(supported), path=file)
     except DeviceSpecError as exc:  # invariants the checks above should already ensure
         raise DeviceSpecError(exc.reason, file, exc.key) from None
     _warn_t2(device, file)
     return device
+
+
+def _names(r: _Reader, data: dict, key: str, *, required: bool = False) -> list[str] | None:
+    """A list of distinct instruction names (``basis_gates`` and its kin)."""
+    names = r.get(data, key, "", list, required=required)
+    noun = "gate" if key.endswith("gates") else "instruction"
+    for i, name in enumerate(names or ()):
+        if not isinstance(name, str) or not name:
+            r.fail(f"{key}[{i}]", f"expected a{'n' * (noun[0] == 'i')} {noun} name, got "
+                                  f"{_type(name)}")
+        if name in names[:i]:
+            r.fail(f"{key}[{i}]", f"{noun} {name!r} is listed twice")
+    return names
 
 
 def _coupling(r: _Reader, table: Any, n: int) -> tuple[tuple[int, int], ...]:
@@ -358,7 +389,8 @@ def _gates(r: _Reader, data: dict, defaults: dict, n: int, basis: list[str],
     for gate, table in gate_defaults.items():
         path = f"defaults.gates.{gate}"
         if gate not in basis:
-            r.fail(path, f"gate {gate!r} is not in basis_gates ({', '.join(basis)})")
+            r.fail(path, f"gate {gate!r} is not in basis_gates, fractional_gates or "
+                         f"supported_instructions ({', '.join(basis)})")
         values = _figures(r, r.table(table, path, keys), path, keys, kinds)
         arity = ARITY.get(gate)
         if arity == 1:
@@ -377,7 +409,8 @@ def _gates(r: _Reader, data: dict, defaults: dict, n: int, basis: list[str],
         entry = r.table(entry, path, ("gate", "qubits", *keys))
         gate = r.get(entry, "gate", path, str, required=True)
         if gate not in basis:
-            r.fail(f"{path}.gate", f"gate {gate!r} is not in basis_gates ({', '.join(basis)})")
+            r.fail(f"{path}.gate", f"gate {gate!r} is not in basis_gates, fractional_gates or "
+                                   f"supported_instructions ({', '.join(basis)})")
         raw = r.get(entry, "qubits", path, list, required=True)
         qs = tuple(r.qubit(q, f"{path}.qubits", n) for q in raw)
         if not qs or len(set(qs)) != len(qs):
@@ -430,6 +463,9 @@ def write(device: Device, *, comment: str | None = None,
              "max_experiments": device.max_experiments,
              "quantum_volume": device.quantum_volume, "n_qubits": device.n_qubits,
              "basis_gates": list(device.basis_gates),
+             "fractional_gates": list(device.fractional_gates) or None,
+             "supported_instructions": None if device.supported_instructions is None
+             else list(device.supported_instructions),
              "dt_ns": None if device.dt is None else from_si(device.dt, 1e-9, spellings)}
     sections = [[f"# {line}".rstrip() for line in (comment or "").splitlines()]
                 + [f"{k} = {_value(v)}" for k, v in ident.items() if v is not None]]

@@ -2,18 +2,23 @@
 
 One wire per qubit, one double wire per classical register. Instructions are packed
 into columns greedily (as early as the wires they touch, and the wires they cross,
-allow), so the drawing is as wide as the circuit is deep. Meant for the small circuits
-people inspect by eye; there is no line wrapping.
+allow), so the drawing is as wide as the circuit is deep. Wide drawings fold at the
+terminal width, as Qiskit's text drawer does (``»`` ends a part, ``«`` starts the next),
+and a transpiled circuit (one with ``metadata["initial_layout"]``) shows only the wires
+its instructions use: a 3-qubit circuit mapped onto a 27-qubit device is 3 wires.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import shutil
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .errors import DrawingError
 
 if TYPE_CHECKING:
     from .circuit import Circuit, Instruction
 
-__all__ = ["draw_text"]
+__all__ = ["draw", "draw_text", "place", "Placement"]
 
 # name -> (number of controls, target symbol); targets of swap-like gates repeat the symbol.
 _CONTROLLED = {"cx": (1, "X"), "CX": (1, "X"), "cy": (1, "Y"), "cz": (1, "■"), "ch": (1, "H"),
@@ -27,8 +32,8 @@ def _num(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _cells(inst: Instruction, row_of_clbit: list[int]) -> dict[int, str]:
-    """Label per wire row for one instruction (qubit rows are qubit indices)."""
+def _cells(inst: Instruction) -> dict[int, str]:
+    """Label per qubit for one instruction."""
     params = ""
     if inst.params and inst.name not in ("unitary", "initialize"):
         params = "(" + ",".join(_num(p) for p in inst.params) + ")"
@@ -49,63 +54,154 @@ def _cells(inst: Instruction, row_of_clbit: list[int]) -> dict[int, str]:
     return {q: (label + params if k == 0 else f"{label}:{k}") for k, q in enumerate(inst.qubits)}
 
 
-def draw_text(circuit: Circuit) -> str:
-    """The circuit as a multi-line string."""
-    n_q = circuit.num_qubits
-    names = [f"{r}_{j}: " for r, j in circuit.qubit_labels]
-    names += [f"{r.name}: {r.size}/" for r in circuit.cregs]
-    creg_row = {r.name: n_q + k for k, r in enumerate(circuit.cregs)}
-    row_of_clbit = [creg_row[r] for r, _ in circuit.clbit_labels]
-    n_rows = len(names)
-    # per column: labels by row, vertical quantum links, vertical classical links
-    columns: list[tuple[dict[int, str], list[tuple[int, int]], list[tuple[int, int]]]] = []
-    free = [0] * n_rows  # first column each row can take
+def draw(circuit: Circuit, output: str = "text", *, fold: int | None = None,
+         idle_wires: bool | None = None, **kwargs: Any) -> Any:
+    """``Circuit.draw``: the text drawing, or with ``output="mpl"`` a matplotlib Figure."""
+    if output == "text":
+        if kwargs:
+            raise DrawingError(f"the text drawing takes fold= and idle_wires=, not "
+                               f"{', '.join(sorted(kwargs))}")
+        return draw_text(circuit, fold=fold, idle_wires=idle_wires)
+    if output == "mpl":
+        from .visualization import draw_circuit
+
+        return draw_circuit(circuit, idle_wires=idle_wires, fold=fold, **kwargs)
+    raise DrawingError(f"unknown drawing output {output!r} (known: 'text', 'mpl')")
+
+
+def _used_wires(circuit: Circuit) -> tuple[set[int], set[str]]:
+    """Qubits touched by an instruction other than a barrier; registers measured or tested."""
+    qubits: set[int] = set()
+    cregs: set[str] = set()
     for inst in circuit.data:
-        cells = _cells(inst, row_of_clbit)
+        if inst.name != "barrier":
+            qubits.update(inst.qubits)
+        for clbit in inst.clbits:
+            cregs.add(circuit.clbit_labels[clbit][0])
+        if inst.condition is not None:
+            cregs.add(inst.condition[0])
+    return qubits, cregs
+
+
+class Placement(NamedTuple):
+    """Where a drawing puts things: shared by the text and the matplotlib drawings."""
+
+    qubits: list[int]   # the qubits drawn, top to bottom (row k is qubits[k])
+    cregs: list[str]    # the classical registers drawn, below the qubits
+    names: list[str]    # the label of every row
+    items: list[tuple[int, Instruction, dict[int, str]]]  # (column, instruction, row -> text)
+    n_columns: int
+
+
+def place(circuit: Circuit, idle_wires: bool | None = None) -> Placement:
+    """Rows for the wires and a column for every instruction, packed greedily: as early as
+    the rows it touches and the rows its vertical link crosses allow."""
+    if idle_wires is None:
+        idle_wires = "initial_layout" not in circuit.metadata
+    if idle_wires:
+        qubits, creg_names = list(range(circuit.num_qubits)), [r.name for r in circuit.cregs]
+    else:
+        used_q, used_c = _used_wires(circuit)
+        qubits = sorted(used_q)
+        creg_names = [r.name for r in circuit.cregs if r.name in used_c]
+    row_of_qubit = {q: k for k, q in enumerate(qubits)}
+    names = [f"{r}_{j}: " for r, j in (circuit.qubit_labels[q] for q in qubits)]
+    sizes = {r.name: r.size for r in circuit.cregs}
+    names += [f"{name}: {sizes[name]}/" for name in creg_names]
+    creg_row = {name: len(qubits) + k for k, name in enumerate(creg_names)}
+    free = [0] * len(names)  # first column each row can take
+    items = []
+    for inst in circuit.data:
+        cells = {row_of_qubit[q]: text for q, text in _cells(inst).items()
+                 if q in row_of_qubit}
+        if not cells:
+            continue  # a barrier on hidden wires only
         if inst.name == "measure":
-            cells[row_of_clbit[inst.clbits[0]]] = str(circuit.clbit_labels[inst.clbits[0]][1])
+            reg, index = circuit.clbit_labels[inst.clbits[0]]
+            cells[creg_row[reg]] = str(index)
         if inst.condition is not None:
             cells[creg_row[inst.condition[0]]] = f"={inst.condition[1]}"
+        lo, hi = min(cells), max(cells)
+        col = max(free[lo:hi + 1])
+        free[lo:hi + 1] = [col + 1] * (hi + 1 - lo)
+        items.append((col, inst, cells))
+    return Placement(qubits, creg_names, names, items, max(free, default=0))
+
+
+def draw_text(circuit: Circuit, *, fold: int | None = None,
+              idle_wires: bool | None = None) -> str:
+    """The circuit as a multi-line string.
+
+    :param fold: the width in characters at which the drawing is folded into parts;
+        None takes the terminal's width (80 when there is no terminal), 0 or less never
+        folds.
+    :param idle_wires: draw wires no instruction uses; None draws them except on
+        transpiled circuits (``metadata["initial_layout"]`` set).
+    """
+    if fold is None:
+        fold = shutil.get_terminal_size((80, 24)).columns
+    layout = place(circuit, idle_wires)
+    names, n_q, n_rows = layout.names, len(layout.qubits), len(layout.names)
+    # per column: labels by row, vertical quantum links, vertical classical links
+    columns: list[tuple[dict[int, str], list[tuple[int, int]], list[tuple[int, int]]]] = [
+        ({}, [], []) for _ in range(layout.n_columns)]
+    for col, inst, cells in layout.items:
         qrows = [r for r in cells if r < n_q]
         span = (min(cells), max(cells))
         quantum_span = (min(qrows), max(qrows)) if qrows else span
-        col = max(free[r] for r in range(span[0], span[1] + 1))
-        for r in range(span[0], span[1] + 1):
-            free[r] = col + 1
-        while len(columns) <= col:
-            columns.append(({}, [], []))
         columns[col][0].update(cells)
         if inst.name != "barrier":  # a barrier is drawn as its own column of shading
             columns[col][1].append(quantum_span)
         if span[1] >= n_q:
             columns[col][2].append((quantum_span[1], span[1]))
+    drawn = [_column(cells, qlinks, clinks, n_rows, n_q) for cells, qlinks, clinks in columns]
     width = max((len(n) for n in names), default=0)
-    lines = [[name.rjust(width)] for name in names]
-    gaps = [[" " * width] for _ in names]
-    for cells, qlinks, clinks in columns:
-        w = max(len(c) for c in cells.values()) + 2
+    parts, part, used = [], [], width + 2  # room for the wire's end and a fold mark
+    for col in drawn:
+        if part and fold > 0 and used + col[0] + 1 > fold:
+            parts.append(part)
+            part, used = [], width + 3
+        part.append(col)
+        used += col[0]
+    parts.append(part)
+    pages = []
+    for k, part in enumerate(parts):
+        out = []
         for r in range(n_rows):
             wire = "─" if r < n_q else "═"
-            if r in cells:
-                text = cells[r].center(w, wire)
-            elif any(lo < r < hi for lo, hi in qlinks):
-                text = "┼".center(w, wire)
-            elif any(lo < r < hi for lo, hi in clinks):
-                text = ("╫" if r < n_q else "╬").center(w, wire)
-            else:
-                text = wire * w
-            lines[r].append(text)
-            if cells.get(r) == cells.get(r + 1) == "░":
-                gaps[r].append("░".center(w))
-            elif any(lo <= r < hi for lo, hi in qlinks):
-                gaps[r].append("│".center(w))
-            elif any(lo <= r < hi for lo, hi in clinks):
-                gaps[r].append("║".center(w))
-            else:
-                gaps[r].append(" " * w)
-    out = []
+            head = "«" if k > 0 else ""
+            tail = "»" if k < len(parts) - 1 else wire
+            out.append(head + names[r].rjust(width) + "".join(c[1][r] for c in part) + tail)
+            if r < n_rows - 1:
+                gap = " " * len(head) + " " * width + "".join(c[2][r] for c in part)
+                out.append(gap)
+        pages.append("\n".join(line.rstrip() for line in out))
+    return "\n\n".join(pages)
+
+
+def _column(cells: dict[int, str], qlinks: list[tuple[int, int]],
+            clinks: list[tuple[int, int]], n_rows: int, n_q: int
+            ) -> tuple[int, list[str], list[str]]:
+    """(width, the text on each wire row, the text between each row and the next)."""
+    w = max(len(c) for c in cells.values()) + 2
+    lines, gaps = [], []
     for r in range(n_rows):
-        out.append("".join(lines[r]) + ("─" if r < n_q else "═"))
-        if r < n_rows - 1:
-            out.append("".join(gaps[r]).rstrip())
-    return "\n".join(line.rstrip() for line in out)
+        wire = "─" if r < n_q else "═"
+        if r in cells:
+            text = cells[r].center(w, wire)
+        elif any(lo < r < hi for lo, hi in qlinks):
+            text = "┼".center(w, wire)
+        elif any(lo < r < hi for lo, hi in clinks):
+            text = ("╫" if r < n_q else "╬").center(w, wire)
+        else:
+            text = wire * w
+        lines.append(text)
+        if cells.get(r) == cells.get(r + 1) == "░":
+            gaps.append("░".center(w))
+        elif any(lo <= r < hi for lo, hi in qlinks):
+            gaps.append("│".center(w))
+        elif any(lo <= r < hi for lo, hi in clinks):
+            gaps.append("║".center(w))
+        else:
+            gaps.append(" " * w)
+    return w, lines, gaps

@@ -28,6 +28,8 @@ __all__ = [
     "ResultError",
     "ResultFormatError",
     "DevicePropertyError",
+    "DrawingError",
+    "MissingExtraError",
 ]
 
 
@@ -133,3 +135,11 @@ class ResultFormatError(QfoundryError, ValueError):
 
 class DevicePropertyError(QfoundryError, LookupError):
     """Raised by device/backend properties lookups for a qubit or gate the device lacks."""
+
+
+class DrawingError(QfoundryError, ValueError):
+    """Raised by drawings and plots for input they cannot show (bad output, state, counts)."""
+
+
+class MissingExtraError(QfoundryError, ImportError):
+    """Raised when a feature needs an optional extra that is not installed; names the extra."""

@@ -10,6 +10,13 @@ configuration (channels, Hamiltonian, LO ranges, meas_map).
 ``reset``: newer snapshots calibrate it and list it under ``supported_instructions``
 but not ``basis_gates`` (Manila); it is then added to the device's ``basis_gates``,
 which is where this format declares every quantum operation the device accepts.
+
+Kept as the snapshot gives them: ``supported_instructions`` (which decides whether the
+device runs dynamic circuits, see :mod:`qfoundry.device_isa`), the calibration of
+fractional gates that are not in ``basis_gates`` (``rx``, ``rzz`` on Heron; they become
+the device's ``fractional_gates``, used with ``use_fractional_gates=True``) and of every
+listed instruction (``measure``, ``measure_2``, ``reset_2``). Calibration of anything
+else (``p`` and ``u`` in one Cambridge snapshot) is dropped with a warning.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .device import Device, GateProperties, QubitProperties
+from .device_isa import FRACTIONAL_GATES
 from .device_toml import parse, to_si, write
 from .errors import DeviceSpecError, QfoundryError
 
@@ -109,6 +117,14 @@ def _convert(conf: Any, props: Any, *, name: str | None, source: str | None,
     if "reset" not in basis and ("reset" in conf.get("supported_instructions", ())
                                  or "reset" in calibrated):
         basis.append("reset")
+    supported = conf.get("supported_instructions")
+    if supported is not None and not (isinstance(supported, list)
+                                      and all(isinstance(x, str) for x in supported)):
+        raise DeviceSpecError("expected a list of instruction names", conf_file,
+                              "supported_instructions")
+    fractional = [g for g in dict.fromkeys(g.get("gate") for g in props.get("gates", []))
+                  if g in FRACTIONAL_GATES and g not in basis]
+    calibratable = {*basis, *fractional, *(supported or ()), "measure"}
     date = props.get("last_update_date")
     proc = _processor(conf)
 
@@ -135,7 +151,7 @@ def _convert(conf: Any, props: Any, *, name: str | None, source: str | None,
             raise DeviceSpecError("expected 'gate' (a name) and 'qubits' (a list)", props_file,
                                   f"gates[{i}]")
         qs = tuple(qs)
-        if gate not in basis:
+        if gate not in calibratable:
             dropped.add(gate)
             continue
         figures = {}
@@ -154,7 +170,7 @@ def _convert(conf: Any, props: Any, *, name: str | None, source: str | None,
             raise DeviceSpecError(exc.reason, props_file, f"gates[{i}] ({exc.key})") from None
     if dropped:
         warnings.warn(f"{props_file}: calibration of {', '.join(sorted(dropped))} dropped: "
-                      "not in basis_gates", UserWarning, stacklevel=2)
+                      "not in basis_gates or supported_instructions", UserWarning, stacklevel=3)
 
     dt = conf.get("dt")  # ns in the JSON
     if dt is not None:
@@ -170,6 +186,8 @@ def _convert(conf: Any, props: Any, *, name: str | None, source: str | None,
             default_engine=default_engine, processor_type=proc, calibration_date=date,
             max_shots=conf.get("max_shots"), max_experiments=conf.get("max_experiments"),
             quantum_volume=conf.get("quantum_volume"), n_qubits=n, basis_gates=tuple(basis),
+            fractional_gates=tuple(fractional),
+            supported_instructions=None if supported is None else tuple(supported),
             coupling_map=tuple(tuple(e) for e in conf.get("coupling_map") or ()),
             dt=dt, qubits=tuple(qubits), gates=gates)
     except DeviceSpecError as exc:  # e.g. an edge to a qubit the device does not have
@@ -179,17 +197,20 @@ def _convert(conf: Any, props: Any, *, name: str | None, source: str | None,
 
 def import_ibm_toml(conf: str | os.PathLike | Mapping[str, Any],
                     props: str | os.PathLike | Mapping[str, Any], *, name: str | None = None,
-                    source: str | None = None, default_engine: str = "auto") -> str:
+                    source: str | None = None, default_engine: str = "auto",
+                    generated_by: str | None = None) -> str:
     """The device TOML text of :func:`import_ibm` (what ``qfoundry import-ibm`` writes).
 
-    The text depends only on the snapshot contents and file names, so regenerating a
-    shipped device reproduces it byte for byte.
+    The text depends only on the snapshot contents and file names (and ``generated_by``,
+    the comment line naming what wrote it), so regenerating a shipped device reproduces
+    it byte for byte.
     """
     device, spellings = _convert(conf, props, name=name, source=source,
                                  default_engine=default_engine)
     names = [Path(p).name if not isinstance(p, Mapping) else "<dict>" for p in (conf, props)]
+    generated_by = generated_by or f"`qfoundry import-ibm {names[0]} {names[1]}`"
     comment = (f"{device.description}.\n"
-               f"Generated by `qfoundry import-ibm {names[0]} {names[1]}`; do not edit by "
+               f"Generated by {generated_by}; do not edit by "
                "hand.\nSnapshot data: Apache-2.0, copyright IBM (qiskit-ibm-runtime "
                "fake_provider).\nNot modelled, so not carried over: anharmonicity, per-figure "
                "dates, jq/zz couplings, pulse data.")

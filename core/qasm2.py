@@ -74,12 +74,14 @@ def _describe(tok: _Tok) -> str:
 
 
 class _Parser:
-    def __init__(self, include_path: Sequence[str], flatten: bool, confine: bool = True):
+    def __init__(self, include_path: Sequence[str], flatten: bool,
+                 native: frozenset[str] = frozenset(), confine: bool = True):
         self.confine = confine
         if isinstance(include_path, (str, os.PathLike)):  # one directory, not its letters
             include_path = [include_path]
         self.include_path = [os.fspath(p) for p in include_path]
         self.flatten = flatten
+        self.native = native  # program-defined gates kept by name (see loads)
         self.symbols: dict[str, _Gate | _Reg] = {}
         self.qregs: list[QuantumRegister] = []
         self.cregs: list[ClassicalRegister] = []
@@ -276,7 +278,8 @@ class _Parser:
                                      tok)
                 body.append(self.body_statement(pnames, qnames))
         expanded = sum(self.cost(sub) for sub, _, _ in body) if body is not None else 1
-        self.declare(tok, _Gate(tok.text, len(params), len(qubits), body, self.builtin,
+        builtin = self.builtin or tok.text in self.native
+        self.declare(tok, _Gate(tok.text, len(params), len(qubits), body, builtin,
                                 self.here(tok), expanded))
 
     def cost(self, gate: _Gate) -> int:
@@ -556,7 +559,8 @@ def _decode(raw: bytes, filename: str) -> str:
 
 
 def _run(text: str | bytes, filename: str, name: str | None, include_path: Sequence[str],
-         flatten: bool, in_file: bool, confine: bool) -> Circuit:
+         flatten: bool, in_file: bool, native: frozenset[str] = frozenset(),
+         confine: bool = True) -> Circuit:
     if isinstance(text, (bytes, bytearray)):
         text = _decode(bytes(text), filename)
     if not isinstance(text, str):
@@ -564,7 +568,7 @@ def _run(text: str | bytes, filename: str, name: str | None, include_path: Seque
     where = qasm3_header(text.removeprefix("\ufeff"))
     if where is not None:
         raise QasmError(QASM3_MESSAGE, filename, *where)
-    parser = _Parser(include_path, flatten, confine)
+    parser = _Parser(include_path, flatten, native, confine)
     if in_file:
         parser.stack.append(os.path.realpath(filename))
     try:
@@ -583,7 +587,7 @@ def _run(text: str | bytes, filename: str, name: str | None, include_path: Seque
 
 def loads(text: str | bytes, *, name: str | None = None, include_path: Sequence[str] = (".",),
           flatten: bool = False, filename: str = "<string>",
-          confine_includes: bool = True) -> Circuit:
+          native: Sequence[str] = (), confine_includes: bool = True) -> Circuit:
     """Parse an OpenQASM 2.0 program into a Circuit.
 
     :param text: the program (``bytes`` are decoded as UTF-8).
@@ -591,12 +595,15 @@ def loads(text: str | bytes, *, name: str | None = None, include_path: Sequence[
     :param include_path: directories searched for ``include`` files other than qelib1.inc.
     :param flatten: expand qelib1's gates too, down to ``U`` and ``CX``.
     :param filename: the name error messages give the source.
+    :param native: gates the program defines that are kept by name, as qelib1's are,
+        instead of expanded: Qiskit's export defines its standard gates missing from
+        qelib1 (``ecr``, ``iswap``...), which devices and engines know natively.
     :param confine_includes: read includes only inside ``include_path`` (and an included
         file's own directory); False, for a trusted program, lets them read any file.
     :raises QasmError: for any malformed program, with file, line and column.
     """
     return _run(text, filename, name, include_path, flatten, in_file=False,
-                confine=confine_includes)
+                native=frozenset(native), confine=confine_includes)
 
 
 def load(path: str | os.PathLike, *, name: str | None = None,

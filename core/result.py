@@ -255,6 +255,12 @@ class Result:
             metadata=dict(d.get("metadata") or {}),
         )
 
+    def _repr_png_(self) -> bytes | None:
+        """Jupyter: the counts as a histogram (None without matplotlib)."""
+        from .notebook import result_png
+
+        return result_png(self)
+
     def __repr__(self) -> str:
         return (f"Result(backend_name={self.backend_name!r}, job_id={self.job_id!r}, "
                 f"success={self.success}, experiments={len(self.results)})")

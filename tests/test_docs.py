@@ -145,3 +145,17 @@ def test_readme_test_command_is_the_one_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     (command,) = re.findall(r"^TEST_COMMAND='(.*)'$", ci, re.MULTILINE)
     assert command in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_ci_installs_every_extra_but_dev():
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "project"]["optional-dependencies"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    (command,) = re.findall(r"^TEST_COMMAND='(.*)'$", ci, re.MULTILINE)
+    (installed,) = re.findall(r'-e "\.\[([^\]]*)\]"', command)
+    assert set(extras) - {"dev"} <= set(installed.split(",")), installed
