@@ -91,6 +91,8 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
             fields["params"] = [np.asarray(inst.params[0], dtype=complex)]
         elif inst.params:
             fields["params"] = list(inst.params)
+        if inst.name == "delay":
+            fields["unit"] = "s"  # Circuit.delay takes seconds; a bare Qobj delay means dt
         if inst.name == "measure":
             fields["memory"] = list(inst.clbits)
             if conditional:  # the bfuncs read the register, so measures must write it
@@ -118,12 +120,15 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
     return QasmQobjExperiment(config=config, header=header, instructions=instructions)
 
 
-def circuit_from_experiment(experiment: QasmQobjExperiment | Mapping[str, Any]) -> Circuit:
+def circuit_from_experiment(experiment: QasmQobjExperiment | Mapping[str, Any], *,
+                            dt: float | None = None) -> Circuit:
     """Rebuild the Circuit an experiment was assembled from (registers from the header).
 
     A ``bfunc`` followed by instructions ``conditional`` on its bit becomes ``c_if``
     conditions, which needs the bfunc to test one whole register with ``==``; anything
-    else a Circuit cannot express raises :class:`CircuitError`.
+    else a Circuit cannot express raises :class:`CircuitError`. A ``delay`` becomes
+    seconds, as ``Circuit.delay`` takes them: from its ``unit``, or from units of ``dt``
+    (the device's sample time) when it has none, as the Qobj convention is.
     """
     if isinstance(experiment, Mapping):
         experiment = QasmQobjExperiment.from_dict(experiment)
@@ -173,6 +178,9 @@ def circuit_from_experiment(experiment: QasmQobjExperiment | Mapping[str, Any]) 
         elif inst.name == "unitary":
             circ.append("unitary", qubits, [to_complex_array(params[0])], condition=cond,
                         label=label)
+        elif inst.name == "delay" and params:
+            circ.append("delay", qubits, [_delay_seconds(inst, params[0], dt, where)],
+                        condition=cond, label=label)
         else:
             circ.append(inst.name, qubits, params, condition=cond, label=label)
     return circ
@@ -185,6 +193,21 @@ def _sizes(labels: list | None) -> list[list] | None:
     for name, _ in labels:
         sizes[name] = sizes.get(name, 0) + 1
     return [[n, s] for n, s in sizes.items()]
+
+
+_SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "\u00b5s": 1e-6, "ns": 1e-9, "ps": 1e-12}
+
+
+def _delay_seconds(inst: Any, duration: Any, dt: float | None, where: str) -> float:
+    unit = getattr(inst, "unit", "dt")
+    if unit in _SECONDS:
+        return float(duration) * _SECONDS[unit]
+    if unit != "dt":
+        raise CircuitError(f"{where}: unknown delay unit {unit!r}")
+    if not dt:
+        raise CircuitError(f"{where}: the duration is in units of dt, but the device has "
+                           "no dt; give the delay a 'unit' such as 's'")
+    return float(duration) * dt
 
 
 class _MaskTest(NamedTuple):

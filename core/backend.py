@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .backend_surface import DeviceSurface, SimulatorSurface
 from .blas import single_blas_thread
 from .checks import check_job
 from .engine import Engine, ExperimentOutput
@@ -587,7 +588,7 @@ def experiment_size(exp: QasmQobjExperiment) -> tuple[int, int]:
     return int(n_qubits), int(n_slots)
 
 
-class SimulatorBackend(EngineBackend):
+class SimulatorBackend(SimulatorSurface, EngineBackend):
     """An ideal simulator: an engine alone, under a name (``qasm_simulator``...)."""
 
     def __init__(self, engine: Engine, *, name: str, configuration: Mapping[str, Any],
@@ -603,9 +604,10 @@ class SimulatorBackend(EngineBackend):
         config.update(configuration)
         config["backend_name"] = name
         super().__init__(engine, config, options=options, provider=provider)
+        self._initial_options = dict(self._options)  # DEFAULT_OPTIONS
 
 
-class DeviceBackend(EngineBackend):
+class DeviceBackend(DeviceSurface, EngineBackend):
     """A fake device: a device description run by an engine (``fake_paris``).
 
     The device file is read lazily: building the backend costs nothing until its

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import limits
 from .errors import OptionsError, QobjValidationError
+from .gates import GATES
 from .options import show
 
 __all__ = ["check_seed", "check_job", "check_experiment", "check_header"]
@@ -129,6 +130,24 @@ def _check_instruction(inst: Any, where: str, path: str) -> None:
                 raise QobjValidationError(
                     f"{where}: parameter {k} is {bad}; parameters must be finite numbers",
                     f"{path}.params[{k}]")
+    spec = GATES.get(inst.name)
+    if spec is not None:  # a named gate: its arity and parameter count, from the gate table
+        qubits = getattr(inst, "qubits", None) or ()
+        if (spec.num_qubits is None and not qubits) or \
+                (spec.num_qubits is not None and len(qubits) != spec.num_qubits):
+            raise QobjValidationError(
+                f"{where}: acts on {spec.num_qubits or '>= 1'} qubit(s), got "
+                f"{show(list(qubits))}", f"{path}.qubits")
+        if len(params or ()) != spec.num_params:
+            raise QobjValidationError(f"{where}: takes {spec.num_params} parameter(s), got "
+                                      f"{len(params or ())}", f"{path}.params")
+    if inst.name == "initialize":
+        _check_initialize(inst, where, path)
+    register = getattr(inst, "register", None)
+    if (inst.name == "measure" and isinstance(register, (list, tuple))
+            and len(register) != len(getattr(inst, "qubits", None) or ())):
+        raise QobjValidationError(f"{where}: register {show(register)} must name one "
+                                  "register bit per measured qubit", f"{path}.register")
     for key in ("register", "memory"):
         bits = getattr(inst, key, None)
         for b in (bits if isinstance(bits, (list, tuple)) else [bits]):
@@ -160,6 +179,42 @@ def _check_instruction(inst: Any, where: str, path: str) -> None:
         if value is not None and len(value) > limits.MAX_CLBITS // 4 + 2:
             raise QobjValidationError(_too_many(where, f"a {len(value)}-digit {key}"),
                                       f"{path}.{key}")
+
+
+_LABEL = frozenset("01+-rl")
+_NORM_TOLERANCE = 1e-10  # as the engines' initialize: max |norm - 1|
+
+
+def _check_initialize(inst: Any, where: str, path: str) -> None:
+    """The three forms every engine takes: a label ('01+-rl', one character a qubit), one
+    basis-state index, or 2**k normalised amplitudes (complex or [re, im] pairs)."""
+    params = list(getattr(inst, "params", None) or [])
+    k = len(getattr(inst, "qubits", None) or ())
+    if params and all(isinstance(p, str) for p in params):
+        label = "".join(params)
+        if len(label) != k or not set(label) <= _LABEL:
+            raise QobjValidationError(f"{where}: label {show(label)} must have {k} "
+                                      "characters from '01+-rl'", f"{path}.params")
+        return
+    if len(params) == 1 and _is_int(params[0]) and k > 0:
+        if not 0 <= params[0] < 1 << k:
+            raise QobjValidationError(f"{where}: basis state {params[0]} is out of range for "
+                                      f"{k} qubit(s)", f"{path}.params[0]")
+        return
+    try:
+        amps = np.asarray(params, dtype=complex)
+        if amps.ndim == 2 and amps.shape[1] == 2 and not np.iscomplexobj(np.asarray(params)):
+            amps = amps[:, 0] + 1j * amps[:, 1]  # [re, im] pairs
+    except (TypeError, ValueError, OverflowError):
+        raise QobjValidationError(f"{where}: params must be a label, a basis-state index or "
+                                  "complex amplitudes", f"{path}.params") from None
+    if amps.ndim != 1 or amps.size != 1 << k:
+        raise QobjValidationError(f"{where}: {amps.size} amplitudes for {k} qubit(s); it "
+                                  f"needs {1 << k}", f"{path}.params")
+    norm = float(np.linalg.norm(amps))
+    if not abs(norm - 1) <= _NORM_TOLERANCE:
+        raise QobjValidationError(f"{where}: amplitudes are not normalized (norm "
+                                  f"{norm:.12g})", f"{path}.params")
 
 
 def _hex(text: str) -> int | None:

@@ -399,7 +399,8 @@ class Circuit(GateMethods):
         return self
 
     def delay(self, duration: float, qubit: QubitSpec) -> Circuit:
-        """Idle qubit(s) for ``duration`` seconds (a no-op for ideal engines)."""
+        """Idle qubit(s) for ``duration`` seconds (a no-op for ideal engines; noisy engines
+        apply the qubit's relaxation for that time). The Qobj carries ``unit: "s"``."""
         return self._broadcast("delay", (duration,), qubit)
 
     def unitary(self, matrix: Any, qubits: QubitSpec, label: str | None = None) -> Circuit:

@@ -28,6 +28,7 @@ __all__ = [
     "ResultError",
     "ResultFormatError",
     "DevicePropertyError",
+    "PulseDefaultsError",
     "DrawingError",
     "MissingExtraError",
 ]
@@ -143,3 +144,7 @@ class DrawingError(QfoundryError, ValueError):
 
 class MissingExtraError(QfoundryError, ImportError):
     """Raised when a feature needs an optional extra that is not installed; names the extra."""
+
+
+class PulseDefaultsError(QfoundryError):
+    """Raised by a fake device backend's defaults(): pulse defaults are not modelled."""

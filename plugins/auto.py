@@ -6,7 +6,9 @@ for n active qubits (a density-matrix step costs about 2^n statevector steps), a
 only when the measurements can be sampled from the final state. :class:`AutoEngine`
 applies the same rule, in this order (docs/engines.md, "The automatic choice"):
 
-1. an instruction only one engine runs decides (``save_density_matrix``: density matrix);
+1. an instruction only one engine runs decides (``save_density_matrix``: density matrix),
+   and so does the option ``save_density_matrix=True`` (density matrix, or a clear
+   SimulationTooLargeError at run() when it does not fit);
 2. no quantum error on any instruction of the experiment (ideal or readout-only noise):
    ``trajectory``, whose trajectories then never branch on noise;
 3. more active qubits than a density matrix can hold in the memory budget
@@ -54,6 +56,8 @@ def choose_engine(experiment: Any, options: Mapping[str, Any],
     only_trajectory = sorted(names - _DENSITY.supported_instructions)
     if only_trajectory:
         return _TRAJECTORY, f"{', '.join(only_trajectory)} needs trajectories"
+    if options.get("save_density_matrix"):  # too large: the density engine refuses it at run()
+        return _DENSITY, "save_density_matrix=True needs the density matrix"
     nm = noise_model_for(device, options)
     if not has_quantum_noise(experiment, nm):
         return _TRAJECTORY, "no quantum noise"
