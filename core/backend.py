@@ -38,6 +38,7 @@ from .errors import (
 )
 from .job import Job
 from .options import Options
+from .progress import listening
 from .qobj import (
     QasmQobj,
     QasmQobjExperiment,
@@ -343,18 +344,24 @@ class EngineBackend(Backend):
         outputs: dict[int, list] = {e: [] for e in range(len(exps))}
         for e, _c, _ in units:
             outputs[e].append(None)
-        done_exps = 0
+        done_exps = done_units = 0
 
         def collect(unit: tuple, out: tuple[ExperimentOutput, float]) -> None:
-            nonlocal done_exps
+            nonlocal done_exps, done_units
             e, c, _ = unit
             outputs[e][c] = out  # chunk order, whatever order they finish in
+            done_units += 1
+            job.set_fraction(done_units / len(units))
             if all(o is not None for o in outputs[e]):
                 done_exps += 1
                 job.set_progress(done_exps, len(exps))
 
+        def partial(fraction: float) -> None:  # an engine's report on a running unit
+            job.set_fraction((done_units + fraction) / len(units))
+
         with single_blas_thread():  # small products: BLAS threads only oversubscribe (blas.py)
-            run_units(self.engine, self.device, exps, units, options, executor, collect)
+            run_units(self.engine, self.device, exps, units, options, executor, collect,
+                      partial)
         results = []
         for e, exp in enumerate(exps):
             out, elapsed = merge_chunks(outputs[e])
@@ -421,7 +428,8 @@ def worth_parallel(exps: list[QasmQobjExperiment]) -> bool:
 
 
 def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units: list,
-              options: Mapping[str, Any], executor: Executor | str | None, collect) -> None:
+              options: Mapping[str, Any], executor: Executor | str | None, collect,
+              partial=None) -> None:
     """Run every work unit ``(experiment, chunk, options)`` and ``collect(unit, output)``
     each as it finishes, in the job's thread (which is where progress is reported from).
 
@@ -435,7 +443,9 @@ def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units
         executor = "serial"
     if executor == "serial":
         for unit in units:
-            collect(unit, run_experiment_task(engine, exps[unit[0]], unit[2], device))
+            with listening(partial or (lambda f: None)):  # engines' report_progress
+                out = run_experiment_task(engine, exps[unit[0]], unit[2], device)
+            collect(unit, out)
         return
     if executor == "threads":
         with ThreadPoolExecutor(max_workers=min(workers, len(units)),

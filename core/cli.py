@@ -196,9 +196,11 @@ def _wait_with_progress(job: Any, *, show: bool, delay: float = 1.0) -> None:
 
     def draw() -> None:
         done, total = job.progress()
-        filled = int(30 * done / total) if total else 30
+        fraction = job.fraction()  # finer than whole experiments (qfoundry.progress)
+        filled = int(30 * fraction)
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} "
-                         f"experiments, {time.perf_counter() - start:.1f} s")
+                         f"experiments, {100 * fraction:3.0f}%, "
+                         f"{time.perf_counter() - start:.1f} s")
         sys.stderr.flush()
 
     while not job.in_final_state():

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from qfoundry.progress import report_progress
+
 from .program import Program, condition_holds
 from .state import SVState
 
@@ -214,6 +216,8 @@ def _walk(prog: Program, entry: tuple, rng: np.random.Generator, max_waiting: in
             if op == "gate":
                 apply_gate(st, step.gate, step.args)
                 pc += 1
+                if not pc & 31:  # the job's finer progress (qfoundry.progress); cheap
+                    report_progress(pc / len(steps))
                 continue
             if op == "bfunc":
                 mask, test, val, rbit, mbit = step.args
