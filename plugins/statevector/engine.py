@@ -48,6 +48,9 @@ _BYTES_PER_AMPLITUDE = 16
 # A run holds the state, a spare buffer for out-of-place products and the probabilities
 # (half a state): 2.5 states; 4 leaves room for the interpreter and the waiting branches.
 _STATES_PER_RUN = 4
+# A unitary run peaks at 3.6 copies of the 4^n matrix (measured: ru_maxrss growth of 11-
+# and 12-qubit runs, result read back included); 4 leaves a little room.
+_UNITARY_COPIES = 4
 _METHODS = ["automatic", "statevector", "unitary"]
 
 
@@ -110,6 +113,19 @@ class StatevectorEngine(Engine):
         self._initial(experiment, n, options)
 
     def _check_size(self, experiment: Any, n: int, options: Mapping[str, Any]) -> None:
+        if options.get("method") == "unitary":
+            from ..density_matrix.engine import _available_bytes, _fmt  # (cycle if global)
+
+            # What the job really allocates, against the memory free now: a 14-qubit
+            # unitary passed the physical-memory limit and died of MemoryError after 15 s.
+            copy = _BYTES_PER_AMPLITUDE << (2 * n)
+            free = _available_bytes(options)
+            if _UNITARY_COPIES * copy > free:
+                raise SimulationTooLargeError(
+                    f"experiment {getattr(experiment.header, 'name', None)!r} has {n} qubits: "
+                    f"its unitary takes {_UNITARY_COPIES} copies of {_fmt(copy)} (the matrix, "
+                    f"a product buffer, the result), {_fmt(_UNITARY_COPIES * copy)}, but only "
+                    f"{_fmt(free)} of memory is available now")
         limit = self.max_qubits(options)
         if n > limit:
             what = "unitary" if options.get("method") == "unitary" else "statevector"
