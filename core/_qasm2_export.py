@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import CircuitError
+from .parameters import is_symbolic
 
 if TYPE_CHECKING:
     from .circuit import Circuit
@@ -32,6 +33,9 @@ _NATIVE = frozenset({"U", "CX", "measure", "reset", "barrier", "unitary", "initi
 
 
 def _fmt(value: float) -> str:
+    if is_symbolic(value):
+        raise CircuitError(f"parameter {value} is not bound: OpenQASM 2 has no free "
+                           "parameters (assign_parameters() first)")
     if not math.isfinite(value):
         raise CircuitError(f"parameter {value!r} cannot be written in OpenQASM 2")
     text = repr(float(value))

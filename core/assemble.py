@@ -18,6 +18,7 @@ import numpy as np
 
 from .circuit import Circuit, ClassicalRegister, QuantumRegister
 from .errors import CircuitError, QasmError, QobjValidationError
+from .parameters import Parameter, is_symbolic, parse_expression
 from .qobj import (
     QasmQobj,
     QasmQobjConfig,
@@ -89,8 +90,8 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
         fields: dict[str, Any] = {"qubits": list(inst.qubits)}
         if inst.name == "unitary":
             fields["params"] = [np.asarray(inst.params[0], dtype=complex)]
-        elif inst.params:
-            fields["params"] = list(inst.params)
+        elif inst.params:  # symbolic angles travel as expression text (qfoundry.sweep)
+            fields["params"] = [p.to_text() if is_symbolic(p) else p for p in inst.params]
         if inst.name == "delay":
             fields["unit"] = "s"  # Circuit.delay takes seconds; a bare Qobj delay means dt
         if inst.name == "measure":
@@ -153,6 +154,7 @@ def circuit_from_experiment(experiment: QasmQobjExperiment | Mapping[str, Any], 
                    global_phase=getattr(header, "global_phase", 0.0),
                    metadata=getattr(header, "metadata", None))
     bits: dict[int, tuple[str, int]] = {}  # scratch register bit -> (creg, value)
+    table: dict[str, Parameter] = {}  # one Parameter per name in the experiment
     for k, inst in enumerate(experiment.instructions):
         where = f"instruction {k} ({inst.name!r})"
         if inst.name == "bfunc":
@@ -168,7 +170,7 @@ def circuit_from_experiment(experiment: QasmQobjExperiment | Mapping[str, Any], 
                                    "which no earlier bfunc sets")
             cond = bits[inst.conditional]
         qubits = list(getattr(inst, "qubits", ()))
-        params = list(getattr(inst, "params", ()))
+        params = [_param(p, table) for p in getattr(inst, "params", ())]
         label = getattr(inst, "label", None)
         if inst.name == "global_phase":  # Qiskit's BasicSimulator form of a phase
             circ.global_phase += float(params[0])
@@ -184,6 +186,15 @@ def circuit_from_experiment(experiment: QasmQobjExperiment | Mapping[str, Any], 
         else:
             circ.append(inst.name, qubits, params, condition=cond, label=label)
     return circ
+
+
+def _param(value: Any, table: dict[str, Parameter]) -> Any:
+    if not isinstance(value, str):
+        return value
+    expr = parse_expression(value, table)
+    if not isinstance(expr, float):
+        table.update({p.name: p for p in expr.parameters})
+    return expr
 
 
 def _sizes(labels: list | None) -> list[list] | None:
@@ -238,6 +249,11 @@ def _is_qiskit_circuit(obj: Any) -> bool:
 
 def _from_qiskit(qc: Any) -> Circuit:
     import qiskit.qasm2  # only reached when the caller already holds a Qiskit object
+
+    if qc.parameters:  # OpenQASM 2 cannot carry them
+        from ._qiskit_circuit import from_parameterised_qiskit
+
+        return from_parameterised_qiskit(qc)
 
     try:
         text = qiskit.qasm2.dumps(qc)

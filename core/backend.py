@@ -12,52 +12,55 @@ from __future__ import annotations
 
 import abc
 import copy
-import multiprocessing
 import os
-import queue
-import threading
 import time
 from collections.abc import Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .backend_surface import DeviceSurface, SimulatorSurface
-from .blas import single_blas_thread
 from .checks import check_job
-from .engine import Engine, ExperimentOutput
+from .engine import Engine
 from .errors import (
     OptionsError,
     QobjValidationError,
     SimulationTooLargeError,
     UnsupportedInstructionError,
-    WorkerDiedError,
+)
+from .execution import (  # the names docs/scaling.md documents from qfoundry.backend
+    PARALLEL_WORK_THRESHOLD,
+    derive_seed,
+    execute,
+    random_seed,
+    resolve_executor,
+    run_batch_task,
+    run_experiment_task,
 )
 from .job import Job
 from .options import Options
-from .progress import listening
 from .qobj import (
     QasmQobj,
     QasmQobjExperiment,
     QasmQobjExperimentConfig,
     QobjExperimentHeader,
     QobjHeader,
+    experiment_size,
 )
 from .result import ExperimentResult, Result
+from .sweep import bind_program, expand_qobj, lower_template
 
 if TYPE_CHECKING:
     from .registry import Registry
 
 __all__ = ["Backend", "BackendConfiguration", "BackendStatus", "EngineBackend",
-           "SimulatorBackend", "DeviceBackend", "derive_seed"]
+           "SimulatorBackend", "DeviceBackend", "derive_seed", "experiment_size",
+           "run_batch_task", "run_experiment_task", "PARALLEL_WORK_THRESHOLD"]
 
 # Instructions every engine-backed backend accepts whatever its engine declares.
 _ALWAYS_OK = frozenset({"barrier"})
 # Options the core owns; they never reach the engine.
-_CORE_ONLY = ("executor", "max_parallel_experiments",
+_CORE_ONLY = ("executor", "max_parallel_experiments", "parameter_binds",
               # device backends' mapping options: used before the job is queued
               "transpile", "seed_transpiler", "optimization_level", "initial_layout")
 
@@ -97,26 +100,6 @@ class BackendStatus:
     operational: bool = True
     pending_jobs: int = 0
     status_msg: str = "active"
-
-
-def derive_seed(seed: int, *key: int) -> int:
-    """The seed of experiment ``key[0]`` (and chunk ``key[1]``...) of a job seeded ``seed``.
-
-    Experiment 0 of a single-chunk run keeps the job seed itself, so rerunning one
-    experiment with the seed its result reports reproduces it; the others get independent
-    streams from numpy's SeedSequence, so results never depend on execution order.
-    """
-    key = list(key)
-    while key and key[-1] == 0:  # (i, 0) is experiment i's first chunk: the same seed as (i,)
-        key.pop()
-    if not key:
-        return int(seed)
-    seq = np.random.SeedSequence(entropy=int(seed), spawn_key=tuple(int(k) for k in key))
-    return int(seq.generate_state(1, np.uint32)[0] & 0x7FFFFFFF)
-
-
-def random_seed() -> int:
-    return int(np.random.SeedSequence().generate_state(1, np.uint32)[0] & 0x7FFFFFFF)
 
 
 class Backend(abc.ABC):
@@ -196,7 +179,7 @@ class Backend(abc.ABC):
 
 def _core_options() -> Options:
     opts = Options(shots=1024, memory=False, seed_simulator=None, executor=None,
-                   max_parallel_experiments=os.cpu_count() or 1)
+                   max_parallel_experiments=os.cpu_count() or 1, parameter_binds=None)
     opts.set_validator("shots", (1, 10**9))
     opts.set_validator("memory", bool)
     opts.set_validator("max_parallel_experiments", (1, 4096))
@@ -264,13 +247,23 @@ class EngineBackend(Backend):
                         raise QobjValidationError(str(exc), f"config.{key}") from None
         opts.update_options(**options)
         resolved = dict(opts)
-        executor = resolve_executor(resolved.pop("executor", None))
+        resolve_executor(resolved.get("executor"))  # a bad executor fails before any work
         check_job(qobj, resolved, self._shots_rule())  # before the transpiler sees it
         if resolved["seed_simulator"] is None:
             resolved["seed_simulator"] = random_seed()
-        qobj = self._prepare(qobj, resolved)
-        self._validate(qobj, resolved)
-        job = Job(self, qobj, lambda j: self._execute(j, qobj, resolved, executor))
+        qobj = self._prepare(qobj, resolved)  # symbolic angles survive: transpiled once
+        qobj, firsts = expand_qobj(qobj, resolved.pop("parameter_binds", None))
+        # Value sets differ only in angles: one bound experiment per circuit stands for all.
+        self._validate(qobj if len(firsts) == len(qobj.experiments) else QasmQobj(
+            qobj_id=qobj.qobj_id, config=qobj.config, header=qobj.header,
+            experiments=[qobj.experiments[i] for i in firsts]), resolved)
+        runnable = self._runnable(qobj)
+        exp_opts = [self._experiment_options(e, exp, resolved)
+                    for e, exp in enumerate(runnable.experiments)]
+        programs = self._lower(runnable, exp_opts)
+        executor = resolve_executor(resolved.pop("executor", None))
+        job = Job(self, qobj, lambda j: self._execute(j, runnable, programs, exp_opts,
+                                                      resolved, executor))
         job.submit()
         return job
 
@@ -330,41 +323,50 @@ class EngineBackend(Backend):
                             raise QobjValidationError(
                                 f"memory slot {m} is out of range: {where} has {n_slots}",
                                 f"experiments[{e}].instructions[{i}].memory")
-            self.engine.validate_experiment(exp, options, self.device)
+            if not getattr(self.engine, "takes_program", False):  # else: validate_program
+                self.engine.validate_experiment(exp, options, self.device)
 
-    def _execute(self, job: Job, qobj: QasmQobj, options: dict[str, Any],
+    def _runnable(self, qobj: QasmQobj) -> QasmQobj:
+        """Hook for subclasses: the validated Qobj as the engine will run it."""
+        return qobj
+
+    def _lower(self, qobj: QasmQobj, exp_opts: list[dict[str, Any]]) -> list[Any]:
+        """Each experiment's lowered program, checked by the engine, for engines that take
+        programs (one lowering per experiment per job); Nones for engines that take Qobj."""
+        if not getattr(self.engine, "takes_program", False):
+            return [None] * len(qobj.experiments)
+        from .program import lower
+
+        programs = []
+        templates: dict[int, Any] = {}  # a sweep's template, lowered once (qfoundry.sweep)
+        for exp, opts in zip(qobj.experiments, exp_opts):
+            template = getattr(exp, "template", None)
+            if template is None:
+                program = lower(exp)
+            else:
+                first = id(template) not in templates
+                if first:
+                    templates[id(template)] = lower_template(template)
+                program = bind_program(templates[id(template)], exp.sweep_index)
+                if not first:  # value sets differ only in angles: checked once
+                    programs.append(program)
+                    continue
+            self.engine.validate_program(program, opts, self.device)
+            programs.append(program)
+        return programs
+
+    def _execute(self, job: Job, qobj: QasmQobj, programs: list[Any],
+                 exp_opts: list[dict[str, Any]], options: dict[str, Any],
                  executor: Executor | str | None) -> Result:
         start = time.perf_counter()
         exps = qobj.experiments
-        exp_opts = [self._experiment_options(e, exp, options) for e, exp in enumerate(exps)]
-        # Work units: (experiment, chunk index, options of one shot chunk). Chunking depends
-        # only on the engine and the options, never on the executor, so results never do.
-        units = [(e, c, chunk) for e, opts in enumerate(exp_opts)
-                 for c, chunk in enumerate(split_shots(self.engine, opts, e))]
-        outputs: dict[int, list] = {e: [] for e in range(len(exps))}
-        for e, _c, _ in units:
-            outputs[e].append(None)
-        done_exps = done_units = 0
-
-        def collect(unit: tuple, out: tuple[ExperimentOutput, float]) -> None:
-            nonlocal done_exps, done_units
-            e, c, _ = unit
-            outputs[e][c] = out  # chunk order, whatever order they finish in
-            done_units += 1
-            job.set_fraction(done_units / len(units))
-            if all(o is not None for o in outputs[e]):
-                done_exps += 1
-                job.set_progress(done_exps, len(exps))
-
-        def partial(fraction: float) -> None:  # an engine's report on a running unit
-            job.set_fraction((done_units + fraction) / len(units))
-
-        with single_blas_thread():  # small products: BLAS threads only oversubscribe (blas.py)
-            run_units(self.engine, self.device, exps, units, options, executor, collect,
-                      partial)
+        # What each task runs: the lowered program when the engine takes one, else the Qobj.
+        work = [exp if prog is None else prog for exp, prog in zip(exps, programs)]
+        parts = execute(self.engine, self.device, exps, work, exp_opts, options, executor,
+                        progress=job.set_progress, fraction=job.set_fraction)
         results = []
         for e, exp in enumerate(exps):
-            out, elapsed = merge_chunks(outputs[e])
+            out, elapsed = parts[e]
             results.append(ExperimentResult(
                 shots=out.shots, success=True, data=out.data, header=exp.header,
                 seed_simulator=exp_opts[e]["seed_simulator"], time_taken=elapsed,
@@ -385,217 +387,6 @@ class EngineBackend(Backend):
         opts["seed_simulator"] = (int(own_seed) if own_seed is not None
                                   else derive_seed(opts["seed_simulator"], index))
         return opts
-
-
-# -- running experiments: serial, on threads, on processes (on request), on any executor ----
-
-#: The names ``executor=`` takes besides an Executor; None picks threads or serial per job.
-EXECUTOR_NAMES = ("serial", "threads", "processes")
-
-# A job runs on threads only when that is worth it: several experiments and at least this
-# many amplitude updates in all (about 50 ms of work), where numpy's large-array operations
-# release the GIL; below it, thread switches cost more than they give.
-PARALLEL_WORK_THRESHOLD = 2**23
-
-
-def resolve_executor(value: Any) -> Executor | str | None:
-    """The ``executor`` option checked at run(): None, one of EXECUTOR_NAMES, an Executor
-    or a Dask Client (its ``get_executor()``); anything else is an OptionsError."""
-    if value is None or isinstance(value, Executor):
-        return value
-    if isinstance(value, str) and value in EXECUTOR_NAMES:
-        return value
-    get = getattr(value, "get_executor", None)
-    if callable(get):
-        return get()
-    raise OptionsError(
-        f"executor={value!r} is invalid: use None (the default: threads for large jobs, "
-        f"else serial), {', '.join(map(repr, EXECUTOR_NAMES))}, a "
-        "concurrent.futures.Executor or a Dask Client")
-
-
-def worth_parallel(exps: list[QasmQobjExperiment]) -> bool:
-    """Whether a job is large enough that running its experiments at once pays."""
-    if len(exps) < 2:
-        return False
-    work = 0
-    for exp in exps:  # the qubits an experiment touches, not those it declares
-        active = len({q for inst in exp.instructions for q in getattr(inst, "qubits", ())})
-        work += len(exp.instructions) * 2 ** min(active, 40)
-        if work >= PARALLEL_WORK_THRESHOLD:
-            return True
-    return False
-
-
-def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units: list,
-              options: Mapping[str, Any], executor: Executor | str | None, collect,
-              partial=None) -> None:
-    """Run every work unit ``(experiment, chunk, options)`` and ``collect(unit, output)``
-    each as it finishes, in the job's thread (which is where progress is reported from).
-
-    No default path starts a process: processes re-import the user's main module, which
-    crashes a script without a main guard. They run only for ``executor="processes"``.
-    """
-    workers = options["max_parallel_experiments"]
-    if executor is None:
-        executor = "threads" if workers > 1 and worth_parallel(exps) else "serial"
-    if executor == "threads" and (workers == 1 or len(units) == 1):
-        executor = "serial"
-    if executor == "serial":
-        for unit in units:
-            with listening(partial or (lambda f: None)):  # engines' report_progress
-                out = run_experiment_task(engine, exps[unit[0]], unit[2], device)
-            collect(unit, out)
-        return
-    if executor == "threads":
-        with ThreadPoolExecutor(max_workers=min(workers, len(units)),
-                                thread_name_prefix="qfoundry-experiment") as pool:
-            _gather(engine, device, exps, [[u] for u in units], pool, collect)
-        return
-    if executor == "processes":
-        pool = process_pool(workers)
-        try:
-            _gather(engine, device, exps, _batches(units, 4 * workers), pool, collect)
-        except BrokenProcessPool as exc:
-            _discard_pool(workers, pool)
-            raise WorkerDiedError(
-                "a worker process died while running this job (killed, out of memory or "
-                "crashed); its pool is discarded and the next job starts a new one. If this "
-                "is a script, keep the run under `if __name__ == \"__main__\":`: "
-                "executor=\"processes\" re-imports your main module in every worker") from exc
-        return
-    _gather(engine, device, exps, [[u] for u in units], executor, collect)
-
-
-def _gather(engine: Engine, device: Any, exps: list[QasmQobjExperiment],
-            batches: list[list], executor: Executor, collect) -> None:
-    """Submit each batch to ``executor`` and collect its outputs as batches finish (done
-    callbacks feed a queue, so progress moves with the first finished task, whatever the
-    submission order, and works for Dask futures too)."""
-    finished: queue.SimpleQueue = queue.SimpleQueue()
-    futures = []
-    try:
-        for batch in batches:
-            fut = executor.submit(run_batch_task, engine, device,
-                                  [(exps[e], o) for e, _, o in batch])
-            futures.append(fut)
-            fut.add_done_callback(lambda f, b=batch: finished.put((b, f)))
-        for _ in batches:
-            batch, fut = finished.get()
-            for unit, out in zip(batch, fut.result()):
-                collect(unit, out)
-    except BaseException:
-        for fut in futures:
-            fut.cancel()
-        raise
-
-
-def _batches(units: list, n: int) -> list[list]:
-    """Split ``units`` into at most ``n`` contiguous batches of near-equal size."""
-    n = max(1, min(n, len(units)))
-    size, extra = divmod(len(units), n)
-    out, start = [], 0
-    for k in range(n):
-        end = start + size + (k < extra)
-        out.append(units[start:end])
-        start = end
-    return out
-
-
-_pools: dict[int, ProcessPoolExecutor] = {}
-_pools_lock = threading.Lock()
-
-
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """The persistent process pool of ``workers`` processes for ``executor="processes"``
-    (forkserver where available, so no worker inherits the job threads' state); a pool
-    that broke (a worker died) is replaced, never reused."""
-    with _pools_lock:
-        pool = _pools.get(workers)
-        if pool is not None and getattr(pool, "_broken", False):
-            pool.shutdown(wait=False, cancel_futures=True)
-            pool = None
-        if pool is None:
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods
-                                              else "spawn")
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-            _pools[workers] = pool
-        return pool
-
-
-def _discard_pool(workers: int, pool: ProcessPoolExecutor) -> None:
-    with _pools_lock:
-        if _pools.get(workers) is pool:
-            del _pools[workers]
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
-def split_shots(engine: Engine, opts: dict[str, Any], index: int) -> list[dict[str, Any]]:
-    """The shot chunks of one experiment: one, unless the engine samples shots
-    independently (``Engine.shots_per_chunk``). Chunk c gets derive_seed(s, 0, c) from
-    the experiment's seed s (chunk 0 keeps s), wherever and in whatever order it runs."""
-    size = engine.shots_per_chunk(opts)
-    shots = opts["shots"]
-    if not size or shots <= size:
-        return [opts]
-    chunks = []
-    for c, first in enumerate(range(0, shots, size)):
-        chunk = dict(opts, shots=min(size, shots - first))
-        chunk["seed_simulator"] = (opts["seed_simulator"] if c == 0
-                                   else derive_seed(opts["seed_simulator"], 0, c))
-        chunks.append(chunk)
-    return chunks
-
-
-def merge_chunks(parts: list[tuple[ExperimentOutput, float]]) -> tuple[ExperimentOutput, float]:
-    """One experiment's output from its chunks' outputs (counts summed, memory in order)."""
-    if len(parts) == 1:
-        return parts[0]
-    first = parts[0][0]
-    data = dict(first.data)
-    counts: dict[str, int] = {}
-    for out, _ in parts:
-        for key, value in out.data.get("counts", {}).items():
-            counts[key] = counts.get(key, 0) + value
-    data["counts"] = counts
-    if "memory" in first.data:
-        data["memory"] = [m for out, _ in parts for m in out.data["memory"]]
-    metadata = dict(first.metadata, shot_chunks=len(parts))
-    return (ExperimentOutput(data=data, shots=sum(o.shots for o, _ in parts), metadata=metadata),
-            sum(t for _, t in parts))
-
-
-def run_experiment_task(engine: Engine, experiment: QasmQobjExperiment,
-                        options: Mapping[str, Any], device: Any) -> tuple[ExperimentOutput, float]:
-    """Run one experiment; module-level so process pools and Dask can pickle it."""
-    start = time.perf_counter()
-    out = engine.run_experiment(experiment, options, device)
-    return out, time.perf_counter() - start
-
-
-def run_batch_task(engine: Engine, device: Any,
-                   items: list[tuple[QasmQobjExperiment, Mapping[str, Any]]]
-                   ) -> list[tuple[ExperimentOutput, float]]:
-    """Run several experiments in one task (one pickling round trip for many small ones);
-    BLAS on one thread wherever it runs, since the workers already share the cores."""
-    with single_blas_thread():
-        return [run_experiment_task(engine, exp, opts, device) for exp, opts in items]
-
-
-def experiment_size(exp: QasmQobjExperiment) -> tuple[int, int]:
-    """(qubits, memory slots) an experiment declares, or the smallest that fit its instructions."""
-    n_qubits = getattr(exp.config, "n_qubits", getattr(exp.header, "n_qubits", None))
-    n_slots = getattr(exp.config, "memory_slots", getattr(exp.header, "memory_slots", None))
-    if n_qubits is None or n_slots is None:
-        max_q, max_m = -1, -1
-        for inst in exp.instructions:
-            max_q = max([max_q, *getattr(inst, "qubits", ())])
-            if inst.name == "measure":
-                max_m = max([max_m, *inst.memory])
-        n_qubits = max_q + 1 if n_qubits is None else n_qubits
-        n_slots = max_m + 1 if n_slots is None else n_slots
-    return int(n_qubits), int(n_slots)
 
 
 class SimulatorBackend(SimulatorSurface, EngineBackend):
@@ -694,11 +485,8 @@ class DeviceBackend(DeviceSurface, EngineBackend):
                 raise UnsupportedInstructionError(
                     f"experiment {e} ({exp.name!r}) on {self.name}: {exc}{hint}") from None
 
-    def _execute(self, job: Job, qobj: QasmQobj, options: dict[str, Any],
-                 executor: Executor | None) -> Result:
-        if not self.engine.models_noise:
-            qobj = compact_qubits(qobj)
-        return super()._execute(job, qobj, options, executor)
+    def _runnable(self, qobj: QasmQobj) -> QasmQobj:
+        return qobj if self.engine.models_noise else compact_qubits(qobj)
 
     @property
     def device(self) -> Any:

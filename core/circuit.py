@@ -21,7 +21,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ._gate_methods import GateMethods
+from .circuit_parameters import ParameterMethods
 from .errors import CircuitError
+from .observable import expval_params
+from .parameters import ParameterExpression
 
 if TYPE_CHECKING:
     from .qobj import QasmQobjExperiment
@@ -40,7 +43,7 @@ _NAME_RE = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
 _counter = itertools.count()
 # Non-gate instructions: name -> (num_params or None for "any", num_qubits or None, num_clbits)
 _SPECIAL = {"measure": (0, 1, 1), "reset": (0, 1, 0), "barrier": (0, None, 0),
-            "delay": (1, 1, 0), "U": (3, 1, 0), "CX": (0, 2, 0)}
+            "delay": (1, 1, 0), "U": (3, 1, 0), "CX": (0, 2, 0), "save_expval": (None, None, 0)}
 
 
 class Qubit(NamedTuple):
@@ -171,7 +174,7 @@ def _gate_signatures() -> dict[str, tuple[int, int]]:
     return table
 
 
-class Circuit(GateMethods):
+class Circuit(GateMethods, ParameterMethods):
     """A quantum circuit: registers plus a list of :class:`Instruction`.
 
     ``Circuit(2, 2)`` makes registers ``q`` and ``c``; ``Circuit(QuantumRegister("a", 2),
@@ -294,8 +297,11 @@ class Circuit(GateMethods):
             params = (_check_unitary(params, len(qs), where),)
         elif name == "initialize":
             params = _check_amplitudes(params, len(qs), where)
+        elif name == "save_expval":
+            params = expval_params(params, len(qs), where)
         else:
             params = tuple(_real(p, where) for p in params)
+            self._check_parameter_names(params, where)
             if sig is not None:
                 n_params, n_qubits = sig[0], sig[1]
                 if len(params) != n_params:
@@ -498,7 +504,9 @@ class Circuit(GateMethods):
         return loads(text, name=name)
 
 
-def _real(value: Any, where: str) -> float:
+def _real(value: Any, where: str) -> float | ParameterExpression:
+    if isinstance(value, ParameterExpression):
+        return value if value.parameters else _real(float(value), where)
     if isinstance(value, (complex, np.complexfloating)):
         if value.imag != 0:
             raise CircuitError(f"{where}: parameter {value!r} is not real")

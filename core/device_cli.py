@@ -79,9 +79,9 @@ def cmd_devices(args: argparse.Namespace) -> int:
     if not names:
         print("no device matches")
         return 0
-    rows = [("BACKEND", "FAMILY", "QUBITS", "BASIS", "CALIBRATED")] + [
+    rows = [("BACKEND", "FAMILY", "QUBITS", "BASIS", "CALIBRATED", "SOURCE")] + [
         ("fake_" + n, _family(sources[n]), str(sources[n].n_qubits), _basis(sources[n]),
-         (sources[n].calibration_date or "-")[:10]) for n in names]
+         (sources[n].calibration_date or "-")[:10], sources[n].source or "-") for n in names]
     if getattr(args, "paths", False):
         rows = [(*row, path) for row, path in
                 zip(rows, ["FILE"] + [str(sources[n].origin) for n in names])]

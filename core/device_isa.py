@@ -33,7 +33,7 @@ __all__ = ["DIRECTIVES", "DYNAMIC_INSTRUCTIONS", "FRACTIONAL_GATES", "check_nati
 
 #: Instructions every device accepts on top of its basis gates: they are not gates a
 #: transpiler must synthesise (``reset`` is accepted only where ``basis_gates`` lists it).
-DIRECTIVES = frozenset({"measure", "barrier", "delay", "save_density_matrix"})
+DIRECTIVES = frozenset({"measure", "barrier", "delay", "save_density_matrix", "save_expval"})
 #: IBM's dynamic-circuit instructions (``supported_instructions`` entries).
 DYNAMIC_INSTRUCTIONS = frozenset({"if_else", "while_loop", "for_loop", "switch_case"})
 #: Gates IBM calls fractional: continuous-angle rotations with a real pulse (not ``rz``).

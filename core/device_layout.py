@@ -8,9 +8,15 @@ square lattices and IBM's heavy-hex chips have one.
 Heavy-hex chips (every qubit with at most three couplings) are placed the way IBM draws
 them, as in the FakeParis documentation: horizontal rows of qubits with single *bridge*
 qubits standing vertically between rows. The search enforces it: a qubit with three
-couplings has exactly one vertical coupling, so vertical runs are row - bridge - row.
+couplings has exactly one vertical coupling, vertical runs are row - bridge - row, and a
+row turns a corner only into a bridge. That leaves the three orientations of the
+honeycomb; the one whose rows read in qubit order (IBM numbers along rows), then the most
+compact, wins. Search effort is counted in placements, never timed, so the same coupling
+map always gives the same picture.
+
 :func:`device_positions` adds a fallback for what fits no grid (odd cycles, all-to-all,
-more than four couplings on a qubit): a circle, or a spring layout for larger graphs.
+more than four couplings on a qubit): a circle for small or dense graphs, a spring
+layout for larger sparse ones.
 """
 
 from __future__ import annotations
@@ -108,34 +114,49 @@ def _best_embedding(comp: list[int], adj: dict[int, set[int]], rows: bool,
     starts = sorted(comp, key=lambda q: (len(adj[q]), q))
     if rows:
         # In a heavy-hex patch, choosing which coupling of one three-coupling qubit is
-        # vertical fixes the whole picture (the honeycomb's three edge directions): try
-        # the three and keep the one with the fewest, hence longest, rows.
+        # vertical fixes the picture up to where rows end (the honeycomb's three edge
+        # directions): try the three and keep the best by _score.
         hub = next((q for q in comp if len(adj[q]) == 3), None)
         seeds = [{hub: (0, 0), nb: (1, 0)} for nb in sorted(adj[hub])] if hub is not None else []
     else:
         seeds = [{start: (0, 0)} for start in starts[:_STARTS]]
     best, best_score = None, None
-    for seed in seeds:
-        pos = _embed(seed, adj, dist, _ROWS_BUDGET if rows else _TRY_BUDGET, rows, pool)
-        if pos is None:
-            continue
-        bends = sum(1 for q, nb in adj.items() if q in pos and len(nb) == 2
-                    and len({pos[u][0] for u in nb}) == 2 and len({pos[u][1] for u in nb}) == 2)
-        n_rows = len({r for r, _ in pos.values()})
-        n_cols = len({c for _, c in pos.values()})
-        # IBM numbers qubits along rows: prefer pictures whose rows read in order (to
-        # a tenth of the couplings: a stray qubit must not decide), then compact ones.
-        right = [(a, b) for a in pos for b in adj[a] if pos[b] == (pos[a][0], pos[a][1] + 1)]
-        backwards = sum(a > b for a, b in right)
-        disorder = round(10 * min(backwards, len(right) - backwards) / max(len(right), 1))
-        score = (disorder, n_rows * n_cols, bends) if rows else (0, bends, n_rows * n_cols)
-        if best_score is None or score < best_score:
-            best, best_score = pos, score
-        if bends == 0 and not rows:
+    # Rows: every seed with a small budget first, the failed ones with a large budget only
+    # if none fitted (proving a wrong orientation impossible can take thousands of steps).
+    pending = seeds
+    for budget in (_TRY_BUDGET, _ROWS_BUDGET) if rows else (_TRY_BUDGET,):
+        failed = []
+        for seed in pending:
+            pos = _embed(seed, adj, dist, budget, rows, pool)
+            if pos is None:
+                failed.append(seed)
+                continue
+            score = _score(pos, adj, rows)
+            if best_score is None or score < best_score:
+                best, best_score = pos, score
+            if score[2 if rows else 1] == 0 and not rows:
+                break
+        if best is not None:
             break
+        pending = failed
     if best is not None or rows:
         return best
     return _embed({starts[0]: (0, 0)}, adj, dist, pool[0], rows, pool)  # the rest, in one try
+
+
+def _score(pos: dict[int, Cell], adj: dict[int, set[int]], rows: bool) -> tuple[int, int, int]:
+    """Lower is better: (disorder, area, bends) for rows, (0, bends, area) otherwise."""
+    bends = sum(1 for q, nb in adj.items() if q in pos and len(nb) == 2
+                and len({pos[u][0] for u in nb}) == 2 and len({pos[u][1] for u in nb}) == 2)
+    area = len({r for r, _ in pos.values()}) * len({c for _, c in pos.values()})
+    if not rows:
+        return (0, bends, area)
+    # IBM numbers qubits along rows: prefer pictures whose rows read in order (to a tenth
+    # of the couplings: a stray qubit must not decide), then compact ones.
+    right = [(a, b) for a in pos for b in adj[a] if pos[b] == (pos[a][0], pos[a][1] + 1)]
+    backwards = sum(a > b for a, b in right)
+    disorder = round(10 * min(backwards, len(right) - backwards) / max(len(right), 1))
+    return (disorder, area, bends)
 
 
 def _components(adj: dict[int, set[int]]) -> list[list[int]]:
@@ -254,14 +275,16 @@ def _bfs(start: int, adj: dict[int, set[int]]) -> dict[int, int]:
 
 def device_positions(n_qubits: int, edges: Iterable[tuple[int, int]]
                      ) -> dict[int, tuple[float, float]]:
-    """(x, y) per qubit for a picture, y growing downwards: the grid placement where one
-    exists, else a circle (up to 16 qubits) or a spring layout seeded for repeatability."""
-    edges = [(a, b) for a, b in edges if a != b]
+    """(x, y) per qubit for a picture, y growing downwards, neighbouring qubits at least
+    one unit apart: the grid placement where one exists, else a circle (up to 16 qubits,
+    or any dense graph such as all-to-all), else a spring layout (deterministic)."""
+    edges = sorted({(min(a, b), max(a, b)) for a, b in edges if a != b})
     grid = grid_layout(n_qubits, edges)
     if grid is not None:
         return {q: (float(c), float(r)) for q, (r, c) in grid.items()}
-    if n_qubits <= 16:
-        radius = max(1.0, n_qubits / (2 * math.pi))
+    dense = len(edges) >= 0.25 * n_qubits * (n_qubits - 1) / 2
+    if n_qubits <= 16 or dense:
+        radius = max(1.0, 1.1 * n_qubits / (2 * math.pi))
         return {q: (radius * math.sin(2 * math.pi * q / n_qubits),
                     -radius * math.cos(2 * math.pi * q / n_qubits)) for q in range(n_qubits)}
     return _spring(n_qubits, edges)
@@ -291,5 +314,7 @@ def _spring(n: int, edges: list[tuple[int, int]], steps: int = 300
         norm = np.sqrt((force ** 2).sum(1, keepdims=True)) + 1e-9
         xy += force / norm * np.minimum(norm, temp)
         temp *= 0.98
+    gaps = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+    xy /= max(gaps[np.triu_indices(n, 1)].min(), 1e-9)  # no two qubits closer than 1
     xy -= xy.min(0)
     return {q: (float(x), float(y)) for q, (x, y) in enumerate(xy)}

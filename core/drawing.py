@@ -18,18 +18,19 @@ from .errors import DrawingError
 if TYPE_CHECKING:
     from .circuit import Circuit, Instruction
 
-__all__ = ["draw", "draw_text", "place", "Placement"]
+__all__ = ["draw", "draw_text", "place", "Placement", "CONTROLLED"]
 
-# name -> (number of controls, target symbol); targets of swap-like gates repeat the symbol.
-_CONTROLLED = {"cx": (1, "X"), "CX": (1, "X"), "cy": (1, "Y"), "cz": (1, "■"), "ch": (1, "H"),
-               "csx": (1, "SX"), "ccx": (2, "X"), "c3x": (3, "X"), "c4x": (4, "X"),
-               "c3sqrtx": (3, "SX"), "cswap": (1, "x"), "swap": (0, "x"), "crx": (1, "RX"),
-               "cry": (1, "RY"), "crz": (1, "RZ"), "cu1": (1, "U1"), "cp": (1, "P"),
-               "cu3": (1, "U3"), "cu": (1, "U")}
+#: name -> (number of controls, target symbol); targets of swap-like gates repeat the
+#: symbol. Shared by the text drawing and the matplotlib one.
+CONTROLLED = {"cx": (1, "X"), "CX": (1, "X"), "cy": (1, "Y"), "cz": (1, "■"), "ch": (1, "H"),
+              "csx": (1, "SX"), "ccx": (2, "X"), "c3x": (3, "X"), "c4x": (4, "X"),
+              "c3sqrtx": (3, "SX"), "cswap": (1, "x"), "swap": (0, "x"), "crx": (1, "RX"),
+              "cry": (1, "RY"), "crz": (1, "RZ"), "cu1": (1, "U1"), "cp": (1, "P"),
+              "cu3": (1, "U3"), "cu": (1, "U")}
 
 
-def _num(value: float) -> str:
-    return f"{value:.4g}"
+def _num(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
 
 
 def _cells(inst: Instruction) -> dict[int, str]:
@@ -41,8 +42,8 @@ def _cells(inst: Instruction) -> dict[int, str]:
         return {inst.qubits[0]: "M"}
     if inst.name == "barrier":
         return {q: "░" for q in inst.qubits}
-    if inst.name in _CONTROLLED:
-        n_ctrl, symbol = _CONTROLLED[inst.name]
+    if inst.name in CONTROLLED:
+        n_ctrl, symbol = CONTROLLED[inst.name]
         cells = {q: "■" for q in inst.qubits[:n_ctrl]}
         cells.update({q: symbol + (params if k == 0 else "")
                       for k, q in enumerate(inst.qubits[n_ctrl:])})

@@ -1,8 +1,14 @@
 """The contract an engine plugin implements.
 
-An engine turns one Qobj experiment into its data (counts, memory, final state...).
-It holds no numerics the core depends on and keeps no per-run state on ``self``: one
-instance serves every backend that uses it and every concurrent job, so everything a
+An engine turns one experiment into its data (counts, memory, final state...). It
+receives either the raw Qobj experiment (:meth:`Engine.run_experiment`, the default and
+the original contract) or, if it defines :meth:`Engine.run_program`, the experiment
+already lowered to a :class:`qfoundry.program.Program`: every instruction checked,
+matrices built, measurements marked terminal or not. The core lowers each experiment
+once, at submission, and hands the same program to the engine wherever it runs.
+
+An engine holds no numerics the core depends on and keeps no per-run state on ``self``:
+one instance serves every backend that uses it and every concurrent job, so everything a
 run needs arrives as arguments.
 """
 
@@ -17,6 +23,7 @@ from .options import Options
 
 if TYPE_CHECKING:
     from .device import Device
+    from .program import Program
     from .qobj import QasmQobjExperiment
 
 __all__ = ["Engine", "ExperimentOutput"]
@@ -39,7 +46,8 @@ class ExperimentOutput:
 
 
 class Engine(abc.ABC):
-    """Base class of every engine. Subclass it and register an instance.
+    """Base class of every engine. Subclass it, define :meth:`run_experiment` (raw Qobj
+    experiments) or :meth:`run_program` (lowered programs), and register an instance.
 
     Class attributes an engine declares:
 
@@ -89,9 +97,33 @@ class Engine(abc.ABC):
 
         Raise a QfoundryError subclass naming the experiment and instruction. The default
         does nothing: the core has already checked instruction names, indices and shots.
+        For an engine that takes programs the core calls :meth:`validate_program` instead;
+        called directly, the default then lowers the experiment and calls it.
         """
+        if self.takes_program:
+            from .program import lower
 
-    @abc.abstractmethod
+            self.validate_program(lower(experiment), options, device)
+
+    def validate_program(self, program: Program, options: Mapping[str, Any],
+                         device: Device | None) -> None:
+        """:meth:`validate_experiment` for engines that take programs: called at submission
+        with the lowered program the engine will run (and the experiment's own options:
+        its shots and derived seed). The default does nothing."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Engine:
+        if (cls.run_experiment is Engine.run_experiment
+                and cls.run_program is Engine.run_program):
+            raise TypeError(f"Can't instantiate engine {cls.__name__}: it must define "
+                            "run_experiment (Qobj experiments) or run_program (lowered "
+                            "programs)")
+        return super().__new__(cls)
+
+    @property
+    def takes_program(self) -> bool:
+        """Whether this engine runs lowered programs (it defines :meth:`run_program`)."""
+        return type(self).run_program is not Engine.run_program
+
     def run_experiment(self, experiment: QasmQobjExperiment, options: Mapping[str, Any],
                        device: Device | None = None) -> ExperimentOutput:
         """Execute one experiment and return its data.
@@ -101,4 +133,22 @@ class Engine(abc.ABC):
         seed gives the same result whatever order experiments run in), plus this engine's
         own options. ``device`` is the device of a device backend, else None.
         Called on an executor thread or process; must not mutate ``self``.
+
+        An engine that defines :meth:`run_program` instead inherits this: it lowers the
+        experiment and runs the program, so callers may use either.
         """
+        from .program import lower  # numpy and the gate table: only for program engines
+
+        return self.run_program(lower(experiment), options, device)
+
+    def run_program(self, program: Program, options: Mapping[str, Any],
+                    device: Device | None = None) -> ExperimentOutput:
+        """Execute one lowered experiment (:mod:`qfoundry.program`) and return its data.
+
+        Define this instead of :meth:`run_experiment` to receive programs: the core then
+        lowers each experiment once, at submission, and passes the program here (on an
+        executor thread or process). ``options`` and ``device`` are as for
+        :meth:`run_experiment`.
+        """
+        raise NotImplementedError(f"engine {type(self).__name__} runs Qobj experiments "
+                                  "(run_experiment), not programs")

@@ -29,6 +29,9 @@ __all__ = [
     "ResultFormatError",
     "DevicePropertyError",
     "PulseDefaultsError",
+    "ParameterError",
+    "ObservableError",
+    "PrimitiveError",
     "DrawingError",
     "MissingExtraError",
 ]
@@ -136,6 +139,18 @@ class ResultFormatError(QfoundryError, ValueError):
 
 class DevicePropertyError(QfoundryError, LookupError):
     """Raised by device/backend properties lookups for a qubit or gate the device lacks."""
+
+
+class ParameterError(QfoundryError, ValueError):
+    """Raised for an invalid parameter, expression or binding (unbound or unknown names)."""
+
+
+class ObservableError(QfoundryError, ValueError):
+    """Raised by Observable for a bad Pauli label, qubit index, width or coefficient."""
+
+
+class PrimitiveError(QfoundryError, ValueError):
+    """Raised by Sampler/Estimator for a PUB whose parts or shapes do not fit together."""
 
 
 class DrawingError(QfoundryError, ValueError):

@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 
 __all__ = ["GATES", "GateSpec", "Kind", "gate_matrix", "controlled", "NOOP_GATES",
-           "permutation_of"]
+           "permutation_of", "monomial_parts", "control_qubits"]
 
 Kind = Literal["diagonal", "permutation", "general"]
 
@@ -326,3 +326,36 @@ def permutation_of(name: str, num_qubits: int | None = None) -> np.ndarray:
         perm = _perm_cache[key] = _readonly(
             np.argmax(np.abs(spec.matrix((), num_qubits)), axis=0))
     return perm
+
+
+# -- structure of a matrix: what makes a gate cheaper than dense -----------------------
+
+def monomial_parts(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(perm, phases) if ``matrix`` = diag(phases) @ P with P|j> = |perm[j]>, else None.
+
+    Gates such as y, cy, iswap and rccx are monomial: moving amplitudes and then one
+    diagonal multiply is far cheaper than a dense product."""
+    dim = matrix.shape[0]
+    if dim < 2 or np.count_nonzero(matrix) != dim:
+        return None
+    perm = np.argmax(matrix != 0, axis=0)
+    if len(set(perm.tolist())) != dim:
+        return None
+    phases = np.empty(dim, dtype=complex)
+    phases[perm] = matrix[perm, np.arange(dim)]
+    return perm, phases
+
+
+def control_qubits(matrix: np.ndarray) -> list[int]:
+    """Local qubits j of ``matrix`` that only control: it is the identity wherever bit j
+    is 0 and never mixes bit j = 0 with bit j = 1."""
+    dim = matrix.shape[0]
+    index = np.arange(dim)
+    out = []
+    for j in range(dim.bit_length() - 1):
+        zero = ((index >> j) & 1) == 0
+        if (np.array_equal(matrix[np.ix_(zero, zero)], np.eye(dim // 2))
+                and not matrix[np.ix_(zero, ~zero)].any()
+                and not matrix[np.ix_(~zero, zero)].any()):
+            out.append(j)
+    return out

@@ -27,6 +27,7 @@ __all__ = [
     "QobjExperimentHeader",
     "QobjEncoder",
     "to_complex_array",
+    "experiment_size",
 ]
 
 _RELATIONS = ("==", "!=", "<", "<=", ">", ">=")
@@ -414,3 +415,18 @@ def _is_hex(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def experiment_size(exp: QasmQobjExperiment) -> tuple[int, int]:
+    """(qubits, memory slots) an experiment declares, or the smallest that fit its instructions."""
+    n_qubits = getattr(exp.config, "n_qubits", getattr(exp.header, "n_qubits", None))
+    n_slots = getattr(exp.config, "memory_slots", getattr(exp.header, "memory_slots", None))
+    if n_qubits is None or n_slots is None:
+        max_q, max_m = -1, -1
+        for inst in exp.instructions:
+            max_q = max([max_q, *getattr(inst, "qubits", ())])
+            if inst.name == "measure":
+                max_m = max([max_m, *inst.memory])
+        n_qubits = max_q + 1 if n_qubits is None else n_qubits
+        n_slots = max_m + 1 if n_slots is None else n_slots
+    return int(n_qubits), int(n_slots)

@@ -53,6 +53,7 @@ plot_histogram(counts, number_to_keep=10, sort="value",
 plot_device(paris).savefig(OUT / "device_paris.png", dpi=100)
 plot_device(paris, layout=noisy, qubit_color="t1").savefig(OUT / "device_layout.png", dpi=100)
 plot_device("brooklyn").savefig(OUT / "device_brooklyn.png", dpi=100)
+plot_device("fez").savefig(OUT / "device_fez.png", dpi=80)
 
 bell = qfoundry.Circuit(2)
 bell.h(0)

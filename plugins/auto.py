@@ -9,6 +9,10 @@ applies the same rule, in this order (docs/engines.md, "The automatic choice"):
 1. an instruction only one engine runs decides (``save_density_matrix``: density matrix),
    and so does the option ``save_density_matrix=True`` (density matrix, or a clear
    SimulationTooLargeError at run() when it does not fit);
+   ``save_expval`` (an expectation value) wants an exact engine whatever the shot count:
+   trajectories when there is no quantum noise and no mid-circuit measurement (one pure
+   state, exact), else the density matrix within its cap, else trajectories (a mean with
+   its standard error);
 2. no quantum error on any instruction of the experiment (ideal or readout-only noise):
    ``trajectory``, whose trajectories then never branch on noise;
 3. more active qubits than a density matrix can hold in the memory budget
@@ -34,13 +38,13 @@ from qfoundry.engine import Engine, ExperimentOutput
 from qfoundry.hookspecs import hookimpl
 from qfoundry.noise.model import NoiseModel, noise_model_for
 from qfoundry.options import Options
+from qfoundry.program import Delay, Measure, Program, Reset, lower
 
 from .density_matrix.engine import DensityMatrixEngine, max_active_qubits
-from .density_matrix.program import active_qubits
 from .trajectory.engine import TrajectoryEngine
-from .trajectory.program import can_sample, has_quantum_noise
 
-__all__ = ["AutoEngine", "choose_engine", "density_matrix_cap", "register_engines"]
+__all__ = ["AutoEngine", "choose_engine", "density_matrix_cap", "has_quantum_noise",
+           "register_engines"]
 
 _DENSITY = DensityMatrixEngine()
 _TRAJECTORY = TrajectoryEngine()
@@ -48,8 +52,14 @@ _TRAJECTORY = TrajectoryEngine()
 
 def choose_engine(experiment: Any, options: Mapping[str, Any],
                   device: Any = None) -> tuple[Engine, str]:
-    """(engine, reason) for running ``experiment`` with ``options`` (see the module doc)."""
-    names = {inst.name for inst in experiment.instructions}
+    """(engine, reason) for running ``experiment`` (a Qobj experiment or its lowered
+    :class:`~qfoundry.program.Program`) with ``options`` (see the module doc)."""
+    if isinstance(experiment, Program):
+        program, shots = experiment, int(options.get("shots", 1024))
+    else:
+        program = lower(experiment)
+        shots = int(getattr(experiment.config, "shots", None) or options.get("shots", 1024))
+    names = program.instruction_names
     only_density = sorted(names - _TRAJECTORY.supported_instructions)
     if only_density:
         return _DENSITY, f"{', '.join(only_density)} needs the density matrix"
@@ -59,22 +69,48 @@ def choose_engine(experiment: Any, options: Mapping[str, Any],
     if options.get("save_density_matrix"):  # too large: the density engine refuses it at run()
         return _DENSITY, "save_density_matrix=True needs the density matrix"
     nm = noise_model_for(device, options)
-    if not has_quantum_noise(experiment, nm):
-        return _TRAJECTORY, "no quantum noise"
-    n = len(active_qubits(experiment.instructions, nm))
+    n = len(program.active_qubits(nm))
     cap = density_matrix_cap(options)
+    if "save_expval" in names:  # exact whenever an engine can hold the state
+        if not has_quantum_noise(program, nm) and program.all_terminal \
+                and not names & {"reset", "initialize"}:
+            return _TRAJECTORY, "expectation value, no quantum noise: one pure state, exact"
+        if n <= cap and n <= max_active_qubits(options):
+            return _DENSITY, f"expectation value: exact on the {n}-qubit density matrix"
+        return _TRAJECTORY, (f"expectation value on {n} active qubits: more than a density "
+                             "matrix can hold; mean over trajectories with its standard error")
+    if not has_quantum_noise(program, nm):
+        return _TRAJECTORY, "no quantum noise"
     if n > cap:
         return _TRAJECTORY, (f"{n} active qubits: more than the {cap} a density matrix can "
                              "hold in the memory budget")
-    if not can_sample(experiment):
+    if not program.all_terminal:
         return _TRAJECTORY, "a measurement is not terminal"
-    shots = int(getattr(experiment.config, "shots", None) or options.get("shots", 1024))
     if shots <= 2 ** n:
         return _TRAJECTORY, f"shots {shots} <= 2^{n} for {n} active qubits"
     if n > max_active_qubits(options):  # fits the machine, not the memory free right now
         return _TRAJECTORY, (f"shots {shots} > 2^{n}, but a {n}-qubit density matrix does not "
                              "fit in the memory available now")
     return _DENSITY, f"shots {shots} > 2^{n} for {n} active qubits"
+
+
+def has_quantum_noise(program: Program, nm: NoiseModel | None) -> bool:
+    """Whether any operation of ``program`` is followed by a quantum error under ``nm``
+    (a ``delay`` only on an active qubit: an idle qubit's delay leaves it in |0>)."""
+    if nm is None:
+        return False
+    active = set(program.active_qubits(nm))
+    for op in program.ops:
+        if isinstance(op, Delay):
+            if op.duration and any(nm.relaxation(q) is not None
+                                   for q in op.qubits if q in active):
+                return True
+        elif isinstance(op, (Measure, Reset)):  # errors per qubit
+            if any(nm.quantum_error(op.name, (q,)) is not None for q in op.qubits):
+                return True
+        elif nm.quantum_error(op.name, op.qubits) is not None:
+            return True
+    return False
 
 
 def density_matrix_cap(options: Mapping[str, Any]) -> int:
@@ -115,15 +151,15 @@ class AutoEngine(Engine):
         """The noise model runs with these options apply (``backend.noise_model``)."""
         return noise_model_for(device, options)
 
-    def validate_experiment(self, experiment: Any, options: Mapping[str, Any],
-                            device: Any) -> None:
-        engine, _ = choose_engine(experiment, options, device)
-        engine.validate_experiment(experiment, options, device)
+    def validate_program(self, program: Program, options: Mapping[str, Any],
+                         device: Any) -> None:
+        engine, _ = choose_engine(program, options, device)
+        engine.validate_program(program, options, device)
 
-    def run_experiment(self, experiment: Any, options: Mapping[str, Any],
-                       device: Any = None) -> ExperimentOutput:
-        engine, reason = choose_engine(experiment, options, device)
-        out = engine.run_experiment(experiment, options, device)
+    def run_program(self, program: Program, options: Mapping[str, Any],
+                    device: Any = None) -> ExperimentOutput:
+        engine, reason = choose_engine(program, options, device)
+        out = engine.run_program(program, options, device)
         out.metadata = {**out.metadata, "engine": engine.name, "engine_reason": reason}
         return out
 

@@ -255,9 +255,19 @@ def test_qiskit_circuits_convert_through_openqasm():
     assert [e.name for e in qobj.experiments] == ["from_qiskit", "second"]
 
 
-def test_qiskit_circuit_with_unbound_parameters_is_refused():
+def test_qiskit_circuit_with_unbound_parameters_stays_symbolic():
+    """OpenQASM 2 cannot carry free parameters: the circuit is read instruction by
+    instruction, and running it without values names the parameter."""
     qiskit = pytest.importorskip("qiskit")
-    qc = qiskit.QuantumCircuit(1)
-    qc.rx(qiskit.circuit.Parameter("theta"), 0)
-    with pytest.raises(CircuitError, match="through OpenQASM 2"):
-        to_qobj(qc)
+    import qfoundry
+    from qfoundry.errors import ParameterError
+
+    qc = qiskit.QuantumCircuit(1, 1)
+    qc.rx(2 * qiskit.circuit.Parameter("theta"), 0)
+    qc.measure(0, 0)
+    assert to_qobj(qc).experiments[0].instructions[0].params == ["2*theta"]
+    backend = qfoundry.get_backend("qasm_simulator")
+    with pytest.raises(ParameterError, match=r"\['theta'\]"):
+        backend.run(qc)
+    counts = backend.run(qc, parameter_binds=[{"theta": [np.pi / 2]}], shots=10).result()
+    assert counts.get_counts() == {"1": 10}

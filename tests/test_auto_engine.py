@@ -78,8 +78,8 @@ def test_a_density_matrix_that_does_not_fit_now_means_trajectories(backend, pari
     # of free memory hold a 2-qubit density matrix, not 3).
     from qfoundry.plugins.density_matrix import engine as density_matrix
 
-    real = density_matrix._available_bytes
-    monkeypatch.setattr(density_matrix, "_available_bytes",
+    real = density_matrix.available_bytes
+    monkeypatch.setattr(density_matrix, "available_bytes",
                         lambda options: real(options) if options.get("max_memory_mb") else 512)
     engine, reason, _ = picked(backend, chain(paris, 3), shots=9)
     assert engine == "trajectory" and "available now" in reason

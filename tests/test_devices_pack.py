@@ -65,7 +65,7 @@ def test_pack_device_selectable_by_name(venv_python):
 def test_cli_lists_and_shows_the_pack_device(venv_python):
     listing = run_in_venv(venv_python, "-m", "qfoundry.cli", "devices", drop=DROP).splitlines()
     (line,) = [line for line in listing if line.startswith("fake_toyring ")]
-    # no processor family, 5 qubits, its basis, no calibration date
-    assert line.split() == ["fake_toyring", "-", "5", "rz,sx,x,cx", "-"]
+    assert line.split()[:3] == ["fake_toyring", "-", "5"]  # no processor family
+    assert line.endswith("qfoundry example device pack (invented figures)")
     shown = run_in_venv(venv_python, "-m", "qfoundry.cli", "device", "show", "toyring", drop=DROP)
     assert "0: ↔1 ↔4" in shown and "100.00" in shown  # an odd ring fits no grid: listed

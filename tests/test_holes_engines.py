@@ -152,15 +152,15 @@ def pathlib_exists(folder, name):
 
 # -- the unitary simulator counts what it allocates ---------------------------------------------
 def test_the_unitary_simulator_refuses_what_the_free_memory_cannot_hold(monkeypatch):
-    from qfoundry.plugins.density_matrix import engine as dm_engine
+    from qfoundry.plugins._sim import memory
 
     c = qfoundry.Circuit(8)
     c.h(0)
     copy = 16 * 4 ** 8  # one 8-qubit unitary: 1 MiB
     backend = qfoundry.get_backend("unitary_simulator")
-    monkeypatch.setattr(dm_engine, "_available_bytes", lambda options: 3 * copy)
+    monkeypatch.setattr(memory, "available_bytes", lambda options: 3 * copy)
     with pytest.raises(qfoundry.SimulationTooLargeError,
                        match=r"4 copies of 1 MiB.*4 MiB.*only 3 MiB of memory is available"):
         backend.run(c)
-    monkeypatch.setattr(dm_engine, "_available_bytes", lambda options: 5 * copy)
+    monkeypatch.setattr(memory, "available_bytes", lambda options: 5 * copy)
     assert backend.run(c).result().get_unitary().shape == (256, 256)

@@ -15,7 +15,7 @@ from concurrent.futures import Executor, Future
 import pytest
 
 import qfoundry
-from qfoundry import backend as backend_module
+from qfoundry import execution as backend_module
 from qfoundry.blas import blas_libraries
 
 UNGUARDED = textwrap.dedent("""\

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import qfoundry
-from qfoundry import backend as backend_module
 from qfoundry import cli
+from qfoundry import execution as backend_module
 
 
 def _random_circuits(count: int, n_qubits: int, depth: int, seed: int) -> list[qfoundry.Circuit]:

@@ -34,6 +34,7 @@ from qfoundry.plugins.trajectory import TrajectoryEngine
 from qfoundry.plugins.trajectory import program as _traj_program
 from qfoundry.plugins.trajectory import run as _traj_run
 from qfoundry.plugins.trajectory import unravel as _traj_noise
+from qfoundry.program import lower
 
 ENGINE = TrajectoryEngine()
 P_FLOOR = 1e-4  # chi-square p-value below which two samples are declared different
@@ -157,7 +158,7 @@ def test_shot_by_shot_when_no_branch_may_wait():
     nm.add_all_qubit_quantum_error(depolarizing(0.3, 2), "cx")
     exp = experiment([g("h", 0), g("cx", 0, 1), measure(0, 0, register=[0]),
                       g("x", 1, conditional=0), g("cx", 0, 1), measure(1, 1)])
-    program = _traj_program.compile_program(exp, nm, None, fuse=3)
+    program = _traj_program.compile_program(lower(exp), nm, None, fuse=3)
     waited, stats = _traj_run.run_program(program, 3000, np.random.default_rng(1), 1000)
     assert 0 < stats.most_held <= 2 * math.log2(3000)  # one state per split level
     alone, stats = _traj_run.run_program(program, 3000, np.random.default_rng(2), 0)
@@ -246,7 +247,7 @@ def test_fused_blocks_and_product_factors_match_a_dense_reference(fuse):
         prog += [g("u3", q, params=rng.uniform(0, 2 * math.pi, 3)) for q in range(n)]
         prog += [g("cx", q, q + 1) for q in range(layer % 2, n - 1, 2)]
         prog.append(g("ccx", int(layer % n), int((layer + 2) % n), int((layer + 4) % n)))
-    program = _traj_program.compile_program(experiment(prog, n), None, None, fuse=fuse)
+    program = _traj_program.compile_program(lower(experiment(prog, n)), None, None, fuse=fuse)
     state = _traj_run.Product.zero(n)
     run = _traj_run._Run(program, np.random.default_rng(0), 0)
     for step in program.steps:

@@ -195,6 +195,19 @@ def test_device_map_marks_the_qubits_a_job_used():
     assert "3 used" in ax.get_title()
 
 
+@pytest.mark.parametrize("kind", ["circuit", "list", "dict"])
+def test_device_map_layout_from_a_transpiled_circuit_a_list_or_a_dict(kind):
+    mapped = qfoundry.transpile(ghz(), qfoundry.get_backend("fake_paris"), seed=11)
+    physical = mapped.metadata["initial_layout"]
+    layout = {"circuit": mapped, "list": list(physical),
+              "dict": dict(enumerate(physical))}[kind]
+    ax = plot_device("paris", layout=layout).axes[0]
+    nodes = next(c for c in ax.collections if isinstance(c, PathCollection))
+    assert [q for q, w in enumerate(nodes.get_linewidths()) if w > 0] == sorted(physical)
+    assert sorted(t.get_text() for t in ax.texts if t.get_text().startswith("q")) == [
+        "q0", "q1", "q2"]
+
+
 def test_device_map_refuses_what_it_cannot_draw():
     with pytest.raises(DrawingError, match="ideal simulators have no device"):
         plot_device(qfoundry.get_backend("qasm_simulator"))
@@ -204,18 +217,17 @@ def test_device_map_refuses_what_it_cannot_draw():
         plot_device("paris", qubit_color="freq")
 
 
-def test_golden_paris_map():
+def test_golden_paris_map(tmp_path):
     """The Paris map without text, against a stored rendering (tolerance for the
-    anti-aliasing differences between matplotlib versions)."""
+    anti-aliasing differences between matplotlib versions). Regenerate with
+    ``plot_device("paris", labels=False, colorbar=False, title="", figsize=(6, 3))
+    .savefig("tests/images/paris_map.png", dpi=60)`` after a deliberate change."""
     from matplotlib.testing.compare import compare_images
 
     fig = plot_device("paris", labels=False, colorbar=False, title="", figsize=(6, 3))
-    out = Path(GOLDEN.parent / "_actual_paris_map.png")
+    out = tmp_path / "paris_map.png"
     fig.savefig(out, dpi=60)
-    try:
-        assert compare_images(str(GOLDEN), str(out), tol=8) is None
-    finally:
-        out.unlink(missing_ok=True)
+    assert compare_images(str(GOLDEN), str(out), tol=8) is None
 
 
 # -- states ----------------------------------------------------------------------------------
@@ -339,6 +351,10 @@ def test_cli_writes_pictures(tmp_path, capsys):
     out = capsys.readouterr()
     assert "00 ↔ 01 ↔ 04 ↔ 07" in out.out and f"picture: {png}" in out.err
     assert png.read_bytes().startswith(PNG)
+    t1 = tmp_path / "t1.png"
+    assert cli.main(["device", "show", "manila", "--png", str(t1), "--color-by", "t1"]) == 0
+    assert t1.read_bytes().startswith(PNG) and t1.read_bytes() != png.read_bytes()
+    capsys.readouterr()
     plot = tmp_path / "counts.svg"
     qasm = REPO / "examples" / "ghz.qasm"
     assert cli.main(["run", str(qasm), "--backend", "fake_paris", "--seed", "3", "--json",
@@ -368,3 +384,13 @@ def test_import_qfoundry_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip().endswith("False")
+
+
+def test_ipython_displays_device_backends_and_results_as_pictures():
+    shell = pytest.importorskip("IPython.core.interactiveshell").InteractiveShell.instance()
+    backend = qfoundry.get_backend("fake_manila")
+    data, _ = shell.display_formatter.format(backend)
+    assert data["image/png"].startswith(PNG) and data["text/plain"] == repr(backend)
+    result = backend.run(ghz(), seed_simulator=1).result()
+    data, _ = shell.display_formatter.format(result)
+    assert data["image/png"].startswith(PNG) and data["text/plain"] == repr(result)

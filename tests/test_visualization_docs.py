@@ -40,6 +40,8 @@ def test_text_drawings_shown_are_the_ones_printed():
         warnings.simplefilter("ignore")
         paris = load_device(ROOT / "devices" / "paris.toml")
     assert render_coupling(paris) in TEXT_BLOCKS
+    eagle = render_coupling(qfoundry.get_backend("fake_sherbrooke").device).splitlines()
+    assert "\n".join(eagle[:9]) in TEXT_BLOCKS
     ghz = qfoundry.Circuit(3, 3).h(0).cx(0, 1).cx(1, 2).measure([0, 1, 2], [0, 1, 2])
     mapped = qfoundry.transpile(ghz, qfoundry.get_backend("fake_paris"), seed=7)
     assert mapped.draw(fold=80) in TEXT_BLOCKS

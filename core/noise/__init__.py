@@ -24,11 +24,18 @@ from .channels import (
     phase_damping,
     thermal_relaxation,
 )
-from .model import NoiseEntry, NoiseModel, ReadoutError, device_noise_model, noise_model_for
+from .model import (
+    NoiseEntry,
+    NoiseModel,
+    ReadoutError,
+    delay_errors,
+    device_noise_model,
+    noise_model_for,
+)
 
 __all__ = [
     "QuantumChannel", "ReadoutError", "NoiseModel", "NoiseEntry", "noise_model_for",
-    "device_noise_model",
+    "device_noise_model", "delay_errors",
     "depolarizing", "amplitude_damping", "phase_damping", "thermal_relaxation", "pauli",
     "kraus", "check_cptp",
 ]

@@ -404,6 +404,20 @@ def device_noise_model(device: Any, noise_scale: float = 1.0,
         return model
 
 
+def delay_errors(delay: Any, nm: NoiseModel, dt: float | None
+                 ) -> list[tuple[QuantumChannel, int]]:
+    """(relaxation channel, qubit) for each qubit of a lowered ``delay``
+    (:class:`qfoundry.program.Delay`) with relaxation parameters in ``nm``; ``dt`` in
+    seconds converts a duration in units of dt (EngineError when it is needed and None)."""
+    seconds = delay.seconds(dt)
+    out = []
+    for q in delay.qubits:
+        error = nm.delay_error(q, seconds)
+        if error is not None:
+            out.append((error, q))
+    return out
+
+
 def noise_model_for(device: Any, options: Mapping[str, Any]) -> NoiseModel | None:
     """The noise model a density-matrix run applies, from the run options.
 

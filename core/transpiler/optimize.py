@@ -25,6 +25,7 @@ from ..circuit import Instruction
 from ..gates import GATES, gate_matrix
 from .basis import NON_GATES, op_matrix, synth_1q_ops, translate_2q
 from .decompose import kak, kron2, num_cx
+from .symbolic import is_symbolic_op
 from .target import Target
 
 __all__ = ["consolidate_1q", "consolidate_2q", "cancel_inverse_pairs", "optimize",
@@ -90,7 +91,7 @@ def consolidate_1q(ops: Iterable[Instruction], target: Target) -> list[Instructi
             out.extend(new)
 
     for op in ops:
-        if _is_1q_gate(op) and op.condition is None:
+        if _is_1q_gate(op) and op.condition is None and not is_symbolic_op(op):
             runs.setdefault(op.qubits[0], []).append(op)
             continue
         for q in op.qubits:
@@ -181,7 +182,7 @@ def consolidate_2q(ops: Iterable[Instruction], target: Target) -> list[Instructi
 
     for op in ops:
         qs = op.qubits
-        plain = op.condition is None and op.name not in NON_GATES
+        plain = op.condition is None and op.name not in NON_GATES and not is_symbolic_op(op)
         if plain and len(qs) == 2:
             block = open_block.get(qs[0])
             if block is not None and block is open_block.get(qs[1]):

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..circuit import Circuit, QuantumRegister
+from ..circuit import Circuit, Instruction, QuantumRegister
 from ..errors import TranspilerError
 from .basis import translate_2q, unroll
 from .layout import (
@@ -23,6 +23,7 @@ from .layout import (
 )
 from .optimize import cancel_inverse_pairs, optimize
 from .routing import RoutingProblem, RoutingTrial
+from .symbolic import has_symbolic, lower_symbolic
 from .target import DIRECTIVES, Target
 
 __all__ = ["Layout", "transpile_circuit", "is_native", "DEFAULT_SEED", "LAYOUT_METHODS"]
@@ -62,6 +63,21 @@ class Layout:
             raise TranspilerError(f"circuit {circuit.name!r} was not transpiled (its metadata "
                                   "has no initial_layout)")
         return cls(tuple(meta["initial_layout"]), tuple(meta["final_layout"]))
+
+
+def trailing_saves(circuit: Circuit) -> list[Instruction]:
+    """The ``save_expval`` instructions ending ``circuit``: the transpiler maps them
+    through the final layout (the observable refers to the circuit's own qubits). One
+    anywhere else is an error, as the state there has no single qubit mapping."""
+    k = len(circuit.data)
+    while k and circuit.data[k - 1].name == "save_expval":
+        k -= 1
+    for op in circuit.data[:k]:
+        if op.name == "save_expval":
+            raise TranspilerError(f"save_expval {op.label!r} is followed by other "
+                                  "instructions: on a device backend expectation values are "
+                                  "saved at the end of the circuit")
+    return circuit.data[k:]
 
 
 def is_native(circuit: Circuit, target: Any) -> bool:
@@ -112,6 +128,16 @@ def transpile_circuit(circuit: Circuit, target: Any, *, seed: int | None = None,
         raise TranspilerError(f"optimization_level must be 0, 1, 2 or 3, got "
                               f"{optimization_level!r}")
     n_v = circuit.num_qubits
+    saves = trailing_saves(circuit)
+    if saves and not (initial_layout is None and is_native(circuit, t)):
+        body = circuit.copy()
+        body.data = circuit.data[:len(circuit.data) - len(saves)]
+        out = transpile_circuit(body, t, seed=seed, optimization_level=optimization_level,
+                                initial_layout=initial_layout, layout_method=layout_method)
+        final = out.metadata["final_layout"]  # where each circuit qubit ends up
+        out.data += [Instruction(op.name, tuple(final[q] for q in op.qubits), op.params,
+                                 (), None, op.label) for op in saves]
+        return out
     if initial_layout is None and is_native(circuit, t):
         out = circuit.copy()
         out.metadata = {**circuit.metadata,
@@ -122,7 +148,10 @@ def transpile_circuit(circuit: Circuit, target: Any, *, seed: int | None = None,
                               f"only {t.n_qubits}")
     seed = DEFAULT_SEED if seed is None else int(seed)
     keep = t.basis_gates if t.edges is None else frozenset()
-    ops, phase = unroll(circuit.data, keep=keep)
+    ops = circuit.data
+    if has_symbolic(ops):  # one transpile serves every value set of a sweep
+        ops = lower_symbolic(ops, t)
+    ops, phase = unroll(ops, keep=keep)
     if optimization_level >= 1:
         ops, _ = cancel_inverse_pairs(ops)
     stats = CircuitStats(ops, n_v)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import deque
+import threading
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -87,8 +88,24 @@ class Target:
 
     @classmethod
     def from_device(cls, device: Any) -> Target:
-        """A Target from a :class:`qfoundry.devices.Device` (errors from its calibration)."""
-        return _target_from_device(device)
+        """A Target from a :class:`qfoundry.devices.Device` (errors from its calibration).
+
+        One per device object, kept while the device is: its derived tables (hop
+        distances, SWAP scores, edge errors) cost a third of a second on a 156-qubit
+        chip, more than mapping a small circuit, so every transpile reuses them.
+        """
+        key = id(device)
+        with _targets_lock:
+            hit = _targets.get(key)
+            if hit is not None and hit[0] is device:
+                _targets.move_to_end(key)
+                return hit[1]
+        target = _target_from_device(device)
+        with _targets_lock:
+            _targets[key] = (device, target)  # holds the device: its id is not reused
+            while len(_targets) > _TARGETS_KEPT:
+                _targets.popitem(last=False)
+        return target
 
     # -- derived data (cached: a Target is immutable) --------------------------------
     @functools.cached_property
@@ -223,6 +240,11 @@ class Target:
             out[reverse] = (kg.k2q0.conj().T @ kc.k2q0, kg.k2q1.conj().T @ kc.k2q1,
                             kc.k1q0 @ kg.k1q0.conj().T, kc.k1q1 @ kg.k1q1.conj().T)
         return out
+
+
+_TARGETS_KEPT = 16
+_targets: OrderedDict[int, tuple[Any, Target]] = OrderedDict()
+_targets_lock = threading.Lock()
 
 
 def _err(value: float | None) -> float:

@@ -14,7 +14,7 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.patches import Arc, Circle, FancyBboxPatch, Rectangle
 
-from ..drawing import _CONTROLLED, place
+from ..drawing import CONTROLLED, place
 from ..errors import DrawingError
 
 __all__ = ["draw_circuit", "DEFAULT_FOLD", "MAX_ROWS", "MAX_ITEMS"]
@@ -117,7 +117,7 @@ def _draw_item(ax: Any, x: float, ys: dict[int, float], inst: Any, cells: dict[i
         return
     if len(qrows) > 1:
         ax.plot([x, x], [ys[qrows[0]], ys[qrows[-1]]], color=EDGE, lw=1.5, zorder=2)
-    controlled = inst.name in _CONTROLLED
+    controlled = inst.name in CONTROLLED
     for r in qrows:
         text = cells[r]
         if controlled and text == "■":
@@ -131,5 +131,5 @@ def _draw_item(ax: Any, x: float, ys: dict[int, float], inst: Any, cells: dict[i
             for dx in (-1, 1):
                 ax.plot([x - 0.15, x + 0.15], [ys[r] - 0.15 * dx, ys[r] + 0.15 * dx],
                         color=EDGE, lw=1.8, zorder=4, gid="swap")
-        else:
-            _box(ax, x, ys[r], w - 0.1, text)
+        else:  # as wide as its own label, not the column's widest
+            _box(ax, x, ys[r], max(0.55, min(w, 0.35 + 0.11 * len(text)) - 0.1), text)

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
+from matplotlib.colors import LogNorm, Normalize
 from matplotlib.figure import Figure
 
 from ..device import Device
@@ -77,20 +77,28 @@ def used_qubits(layout: Any, n_qubits: int) -> dict[int, int]:
 
 
 def _edge_errors(device: Device) -> dict[tuple[int, int], float | None]:
-    """Worst calibrated two-qubit gate error on each undirected coupling."""
+    """Worst calibrated two-qubit basis-gate error on each undirected coupling (gates
+    outside the basis, such as fractional ``rzz``, are not what circuits are mapped to)."""
     out: dict[tuple[int, int], float | None] = {
         (min(a, b), max(a, b)): None for a, b in device.coupling_map if a != b}
-    for (_, qubits), props in device.gates.items():
-        if len(qubits) == 2 and props.error is not None:
+    two = {g for g, q in device.gates if len(q) == 2}
+    basis = two & set(device.basis_gates) or two
+    for (gate, qubits), props in device.gates.items():
+        if gate in basis and len(qubits) == 2 and props.error is not None:
             key = (min(qubits), max(qubits))
             if key in out:
                 out[key] = max(props.error, out[key] or 0.0)
     return out
 
 
-def _norm(values: list[float | None]) -> Normalize:
+def _norm(values: list[float | None], log: bool = False) -> Normalize:
+    """Linear from the smallest to the largest figure; for error rates spanning more than
+    a decade, logarithmic, so one broken coupling (IBM reports error 1) does not paint
+    every other one the same green."""
     known = [v for v in values if v is not None]
     lo, hi = (min(known), max(known)) if known else (0.0, 1.0)
+    if log and lo > 0 and hi / lo >= 10:
+        return LogNorm(lo, hi)
     return Normalize(lo, hi if hi > lo else lo + (abs(lo) or 1.0) * 1e-3)
 
 
@@ -101,8 +109,8 @@ def plot_device(device: Any, *, errors: bool = True, qubit_color: str = "readout
     """The coupling map of ``device`` (a Device, a device backend or a name).
 
     :param errors: colour qubits by ``qubit_color`` (``"readout_error"``, ``"t1"``,
-        ``"t2"``) and couplings by two-qubit gate error (red is worse); False draws the
-        topology alone.
+        ``"t2"``) and couplings by two-qubit gate error (red is worse; error rates that
+        span more than a decade on a log scale); False draws the topology alone.
     :param layout: mark the qubits a job used: a Result or transpiled Circuit (its
         ``initial_layout``), a list of physical qubits per circuit qubit, or a dict.
         Each used qubit is ringed and labelled with the circuit qubit it holds.
@@ -129,7 +137,7 @@ def plot_device(device: Any, *, errors: bool = True, qubit_color: str = "readout
     evals = list(edges.values())
     qcmap = colormaps["RdYlGn" if higher_better else "RdYlGn_r"]
     ecmap = colormaps["RdYlGn_r"]
-    qnorm, enorm = _norm(qvals), _norm(evals)
+    qnorm, enorm = _norm(qvals, log=not higher_better), _norm(evals, log=True)
     if errors:
         node_rgba = [MISSING if v is None else qcmap(qnorm(v)) for v in qvals]
         edge_rgba = [MISSING if v is None else ecmap(enorm(v)) for v in evals]
@@ -137,7 +145,8 @@ def plot_device(device: Any, *, errors: bool = True, qubit_color: str = "readout
         node_rgba, edge_rgba = [(0.35, 0.55, 0.85, 1.0)] * n, [(0.5, 0.5, 0.5, 1.0)] * len(evals)
     segments = [[pos[a], pos[b]] for a, b in edges]
     size = 520 if n <= 30 else 330 if n <= 80 else 200
-    ax.add_collection(LineCollection(segments, colors=edge_rgba, linewidths=4 if n <= 80 else 3,
+    width = (4 if n <= 80 else 3) * min(1.0, 2 * n / max(len(segments), 1))  # thin if dense
+    ax.add_collection(LineCollection(segments, colors=edge_rgba, linewidths=max(width, 0.4),
                                      zorder=1, gid="couplings"))
     ax.scatter(xy[:, 0], xy[:, 1], s=size, c=node_rgba, zorder=2, gid="qubits",
                edgecolors=["black" if q in used else "none" for q in range(n)],

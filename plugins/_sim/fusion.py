@@ -27,6 +27,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from qfoundry.gates import control_qubits as _controls
+from qfoundry.gates import monomial_parts as _monomial
+
 from .kernels import apply_diagonal, apply_matrix, apply_permutation
 
 __all__ = ["GateOp", "fuse", "compose", "relabel", "cheap_forms"]
@@ -172,37 +175,6 @@ def compose(ops: Sequence[GateOp], qubits: Sequence[int], kind: str) -> np.ndarr
 
 
 # -- cheaper forms of single gates ---------------------------------------------------------
-
-def _monomial(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(perm, phases) if ``matrix`` = diag(phases) @ P with P|j> = |perm[j]>, else None.
-
-    Gates such as y, cy, iswap and rccx are monomial: moving amplitudes and then one
-    diagonal multiply is far cheaper than a dense product."""
-    dim = matrix.shape[0]
-    if dim < 2 or np.count_nonzero(matrix) != dim:
-        return None
-    perm = np.argmax(matrix != 0, axis=0)
-    if len(set(perm.tolist())) != dim:
-        return None
-    phases = np.empty(dim, dtype=complex)
-    phases[perm] = matrix[perm, np.arange(dim)]
-    return perm, phases
-
-
-def _controls(matrix: np.ndarray) -> list[int]:
-    """Local qubits j of ``matrix`` that only control: it is the identity wherever bit j
-    is 0 and never mixes bit j = 0 with bit j = 1."""
-    dim = matrix.shape[0]
-    index = np.arange(dim)
-    out = []
-    for j in range(dim.bit_length() - 1):
-        zero = ((index >> j) & 1) == 0
-        if (np.array_equal(matrix[np.ix_(zero, zero)], np.eye(dim // 2))
-                and not matrix[np.ix_(zero, ~zero)].any()
-                and not matrix[np.ix_(~zero, zero)].any()):
-            out.append(j)
-    return out
-
 
 def cheap_forms(op: GateOp) -> list[GateOp]:
     """A dense gate as cheaper steps when its structure allows: a monomial as a

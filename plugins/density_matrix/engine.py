@@ -24,7 +24,6 @@ One run of an experiment:
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,10 +35,13 @@ from qfoundry.gates import GATES
 from qfoundry.hookspecs import hookimpl
 from qfoundry.noise.model import NoiseModel, noise_model_for
 from qfoundry.options import Options
+from qfoundry.program import Program as Lowered
+from qfoundry.program import condition_holds
 
 from .._sim.kernels import matmul_to_front
-from ..statevector.program import condition_holds
-from .program import Bfunc, Measure, Op, Program, Save, compile_experiment
+from .._sim.memory import available_bytes, device_dt, format_bytes
+from .program import Bfunc, Measure, Op, Program, Save, SaveExpval, compile_experiment
+from .sweep import compiled
 
 __all__ = ["DensityMatrixEngine", "register_engines", "register_backends", "max_active_qubits"]
 
@@ -57,7 +59,7 @@ class DensityMatrixEngine(Engine):
     description = "Exact density-matrix simulation with noise (fake devices, custom models)"
     supported_instructions = frozenset(GATES) | frozenset(
         {"unitary", "measure", "reset", "barrier", "bfunc", "delay", "initialize",
-         "save_density_matrix"})
+         "save_density_matrix", "save_expval"})
 
     @classmethod
     def default_options(cls) -> Options:
@@ -79,22 +81,20 @@ class DensityMatrixEngine(Engine):
         """The noise model runs with these options apply (``backend.noise_model``)."""
         return noise_model_for(device, options)
 
-    def validate_experiment(self, experiment: Any, options: Mapping[str, Any],
-                            device: Any) -> None:
+    def validate_program(self, lowered: Lowered, options: Mapping[str, Any],
+                         device: Any) -> None:
         nm = noise_model_for(device, options)
-        program = compile_experiment(experiment, nm, _dt(device, nm), fuse=0, dry=True)
-        _check_memory(experiment, program, options, branches=1)
+        program = compile_experiment(lowered, nm, device_dt(device, nm), fuse=0, dry=True)
+        _check_memory(lowered, program, options, branches=1)
 
-    def run_experiment(self, experiment: Any, options: Mapping[str, Any],
-                       device: Any = None) -> ExperimentOutput:
+    def run_program(self, lowered: Lowered, options: Mapping[str, Any],
+                    device: Any = None) -> ExperimentOutput:
         nm = noise_model_for(device, options)
-        program = compile_experiment(
-            experiment, nm, _dt(device, nm), fuse=int(options.get("fusion_max_qubits", 3)),
-            save_final=bool(options.get("save_density_matrix", False)))
-        _check_memory(experiment, program, options, branches=1)
+        program = compiled(lowered, nm, device_dt(device, nm), device, options)
+        _check_memory(lowered, program, options, branches=1)
         rng = np.random.default_rng(options.get("seed_simulator"))
         shots = int(options.get("shots", 1024))
-        sim = _Simulation(program, experiment, options)
+        sim = _Simulation(program, lowered, options)
         data = sim.run()
         data.update(_sample(program, sim.branches, shots, bool(options.get("memory")), rng))
         metadata = {
@@ -129,56 +129,26 @@ def register_backends(register: Any) -> None:
 
 
 # -- memory --------------------------------------------------------------------------------
-def _dt(device: Any, nm: NoiseModel | None) -> float | None:
-    dt = getattr(device, "dt", None)
-    return dt if dt is not None else getattr(nm, "dt", None)
-
-
-def _available_bytes(options: Mapping[str, Any]) -> int:
-    limit = int(options.get("max_memory_mb") or 0)
-    if limit > 0:
-        return limit * 2 ** 20
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return 8 * 2 ** 30
-
-
 def max_active_qubits(options: Mapping[str, Any] | None = None) -> int:
     """How many active qubits fit in memory (``max_memory_mb``, else what is available)."""
-    budget = _available_bytes(options or {})
+    budget = available_bytes(options or {})
     n = 0
     while _WORKSPACE * _BYTES * 4 ** (n + 1) <= budget:
         n += 1
     return n
 
 
-def _check_memory(experiment: Any, program: Program, options: Mapping[str, Any],
+def _check_memory(lowered: Lowered, program: Program, options: Mapping[str, Any],
                   branches: int) -> None:
     need = branches * _WORKSPACE * _BYTES * 4 ** program.n
-    budget = _available_bytes(options)
+    budget = available_bytes(options)
     if need > budget:
         what = f"{branches} branches of " if branches > 1 else ""
         raise SimulationTooLargeError(
-            f"experiment {getattr(experiment, 'name', None)!r} has {program.n} active qubits "
+            f"experiment {lowered.name!r} has {program.n} active qubits "
             f"(physical {list(program.active)}): {what}a {program.n}-qubit density matrix "
-            f"needs {_fmt(need)} with workspace, but {_fmt(budget)} is available, which fits "
-            f"at most {max_active_qubits(options)} active qubits")
-
-
-def _fmt(nbytes: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if nbytes < 1024 or unit == "TiB":
-            return f"{nbytes:.3g} {unit}"
-        nbytes /= 1024
-    return f"{nbytes:.3g} TiB"  # pragma: no cover
+            f"needs {format_bytes(need)} with workspace, but {format_bytes(budget)} is "
+            f"available, which fits at most {max_active_qubits(options)} active qubits")
 
 
 # -- evolution -------------------------------------------------------------------------------
@@ -276,8 +246,8 @@ _TO_MATRIX = np.array([[1, 0, 0, 1], [0, 1, -1j, 0], [0, 1, 1j, 0], [1, 0, 0, -1
 
 
 class _Simulation:
-    def __init__(self, program: Program, experiment: Any, options: Mapping[str, Any]):
-        self.program, self.experiment, self.options = program, experiment, options
+    def __init__(self, program: Program, lowered: Lowered, options: Mapping[str, Any]):
+        self.program, self.lowered, self.options = program, lowered, options
         n = program.n
         # |0><0| = (I + Z)/2 on every qubit: r_P = 1 for the 2^n strings P in {I, Z}^n.
         ones = np.zeros(1, dtype=np.int64)
@@ -306,7 +276,23 @@ class _Simulation:
                 self._merge()
             elif isinstance(step, Save):
                 saved[step.key] = self._saved(step.qubits)
+            elif isinstance(step, SaveExpval):
+                saved[step.key] = self._expval(step.terms)
         return saved
+
+    def _expval(self, terms: list) -> float:
+        """sum_t c_t Tr(rho P_t): with rho = sum_P r_P P / 2^n, Tr(rho P) is r_P / r_I
+        itself, one read per term per branch; branches are weighted by probability."""
+        total = sum(b.weight for b in self.branches)
+        value = 0.0
+        for b in self.branches:
+            norm = float(b.state[(0,) * b.state.ndim])
+            for paulis, coeff in terms:
+                codes = dict(paulis)
+                index = tuple((codes.get(label // 2, 0) >> (label % 2)) & 1
+                              for label in b.labels)
+                value += b.weight / total * coeff * float(b.state[index]) / norm
+        return value
 
     def _saved(self, qubits: Sequence[int]) -> np.ndarray:
         total = sum(b.weight for b in self.branches)
@@ -323,7 +309,7 @@ class _Simulation:
             splits.append((b, [(r, w) for r, w in enumerate(weights) if w > _ZERO]))
         count = len(new) + sum(len(outcomes) for _, outcomes in splits)
         if count > len(self.branches):  # refuse before allocating the new states
-            _check_memory(self.experiment, self.program, self.options, branches=count)
+            _check_memory(self.lowered, self.program, self.options, branches=count)
         for b, outcomes in splits:
             for i, (r, w) in enumerate(outcomes):
                 if step.qubit is not None:  # keep P_m rho P_m weighted by M[m][r] / w

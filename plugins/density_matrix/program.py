@@ -1,6 +1,6 @@
-"""Compile a Qobj experiment into the density-matrix engine's steps.
+"""Compile a lowered program (:mod:`qfoundry.program`) into the density-matrix engine's steps.
 
-Every instruction becomes a CPTP map on its qubits (the ideal operation followed by its
+Every operation becomes a CPTP map on its qubits (the ideal operation followed by its
 noise channel), in the engine's representation: its **Pauli transfer matrix** (PTM),
 ``R[P', P] = Tr(P' E(P)) / 2^k`` over Pauli strings, which is real for every physical
 map. rho is stored the same way, ``rho = sum_P r_P P / 2^n`` with real ``r_P``, so the
@@ -17,24 +17,25 @@ the bit afterwards) are *terminal*: sampled once at the end. Others are steps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
-from qfoundry.gates import GATES, NOOP_GATES
-from qfoundry.noise.model import NoiseModel
+from qfoundry.gates import NOOP_GATES
+from qfoundry.noise.model import NoiseModel, delay_errors
+from qfoundry.program import Bfunc as LoweredBfunc
+from qfoundry.program import Delay, Gate, Initialize, Operation, Reset
+from qfoundry.program import Measure as LoweredMeasure
+from qfoundry.program import Program as Lowered
+from qfoundry.program import Save as LoweredSave
 
+from .._sim.expval import pauli_code
 from .._sim.fusion import GateOp, fuse
-from ..statevector.program import _condition as parse_condition  # shared Qobj condition forms
-from ..statevector.program import parse_bfunc
 
-__all__ = ["Op", "Measure", "Bfunc", "Save", "Program", "compile_experiment", "active_qubits",
-           "ptm"]
-
-_SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "ps": 1e-12}
+__all__ = ["Op", "Measure", "Bfunc", "Save", "SaveExpval", "Slot", "Program",
+           "compile_experiment", "ptm"]
 
 
 @dataclass
@@ -78,6 +79,25 @@ class Save:
 
 
 @dataclass
+class Slot:
+    """A symbolic gate of a sweep's template (``pos``: its position in the lowered ops):
+    the one part of the program computed again for each value set (see sweep.py)."""
+
+    pos: int
+    cond: Any = None
+
+
+@dataclass
+class SaveExpval:
+    """Record sum_t coeff_t <P_t> under ``key``; ``terms`` hold (local qubit, Pauli code)
+    pairs (qubits that stay |0> already folded in: Z -> 1, X/Y -> the term is 0)."""
+
+    terms: list[tuple[tuple[tuple[int, int], ...], float]]
+    key: str
+    cond: Any = None
+
+
+@dataclass
 class Program:
     active: tuple[int, ...]           # physical qubit of each local qubit
     n_slots: int
@@ -99,73 +119,55 @@ class Program:
         return sum(isinstance(s, Op) for s in self.steps)
 
 
-def active_qubits(instructions: Sequence[Any], nm: NoiseModel | None) -> list[int]:
-    """Physical qubits that need simulating. Left out, as they stay |0>: qubits only
-    measured, only idling (``delay``: relaxation keeps |0> at zero temperature) or only
-    given noiseless identities, so a scheduled circuit padding all 27 qubits of Paris
-    with delays costs its gates' qubits only."""
-    active: set[int] = set()
-    idling: set[int] = set()
-    for inst in instructions:
-        qubits = tuple(getattr(inst, "qubits", None) or ())
-        if inst.name == "barrier":
-            continue
-        if inst.name == "measure":
-            if nm is not None:
-                active.update(q for q in qubits if nm.quantum_error("measure", (q,)))
-        elif inst.name == "delay":
-            idling.update(qubits)
-        elif inst.name in NOOP_GATES and (nm is None or not nm.quantum_error(inst.name, qubits)):
-            continue
-        else:
-            active.update(qubits)
-    if nm is not None:  # at a finite temperature an idling qubit heats up: simulate it
-        active.update(q for q in idling if (nm.relaxation(q) or (0, 0, 0.0))[2] > 0)
-    return sorted(active)
-
-
-def compile_experiment(experiment: Any, nm: NoiseModel | None, dt: float | None, *,
+def compile_experiment(lowered: Lowered, nm: NoiseModel | None, dt: float | None, *,
                        fuse: int, save_final: bool = False, dry: bool = False) -> Program:
-    """The steps of ``experiment``; ``dry`` stops after finding the active qubits."""
-    insts = list(experiment.instructions)
-    prog = Program(active=tuple(active_qubits(insts, nm)), n_slots=_n_slots(experiment, insts),
-                   fuse=fuse, n_instructions=len(insts))
+    """The steps of ``lowered``; ``dry`` stops after finding the active qubits."""
+    prog = Program(active=tuple(lowered.active_qubits(nm)), n_slots=lowered.num_clbits,
+                   fuse=fuse, n_instructions=lowered.num_instructions)
     if dry:
         return prog
     local = {p: i for i, p in enumerate(prog.active)}
-    terminal = _terminal_measures(insts)
     fuser = _Pending(fuse, prog.n, prog.steps)
     saved: set[str] = set()
-    for i, inst in enumerate(insts):
-        name, qubits = inst.name, tuple(getattr(inst, "qubits", None) or ())
-        where = f"instruction {i} ({name} on qubits {list(qubits)})"
-        cond = parse_condition(inst, getattr(experiment, "header", None), where)
-        if name == "barrier":
-            continue
-        if name == "measure":
-            regs = getattr(inst, "register", None) or [None] * len(qubits)
-            for q, slot, reg in zip(qubits, inst.memory, regs):
+    for pos, op in enumerate(lowered.ops):
+        qubits, cond = op.qubits, op.condition
+        where = f"instruction {op.index} ({op.name} on qubits {list(qubits)})"
+        if isinstance(op, LoweredMeasure):
+            regs = op.register or [None] * len(qubits)
+            for q, slot, reg in zip(qubits, op.memory, regs):
                 before = nm.quantum_error("measure", (q,)) if nm is not None else None
                 if before is not None:
                     _add(fuser, prog, ptm(before.superop, 1), (local[q],), cond)
                 ro = nm.readout_error(q) if nm is not None else None
                 m = Measure(local.get(q), q, slot, reg, None if ro is None else ro.probabilities,
                             cond)
-                if i in terminal:
+                if op.terminal:
                     prog.deferred.append(m)
                 else:
                     fuser.flush()
                     prog.steps.append(m)
-        elif name == "bfunc":
-            prog.steps.append(Bfunc(*parse_bfunc(inst, where), cond))
-        elif name == "save_density_matrix":
-            key = getattr(inst, "label", None) or "density_matrix"
-            _claim(saved, key, where)
+        elif isinstance(op, LoweredBfunc):
+            prog.steps.append(Bfunc(op.mask, op.test, op.value, op.register, op.memory, cond))
+        elif isinstance(op, LoweredSave) and op.kind == "expval":
+            _claim(saved, op.label, where)
+            terms = []
+            for paulis, coeff in op.terms:
+                if any(q not in local and x != "Z" for q, x in paulis):
+                    continue  # X or Y on a qubit left in |0>: the term is 0
+                terms.append((tuple((local[q], pauli_code(x)) for q, x in paulis
+                                    if q in local), coeff))
+            fuser.flush()
+            prog.steps.append(SaveExpval(terms, op.label, cond))
+        elif isinstance(op, Gate) and op.matrix is None:
+            fuser.flush()  # a symbolic angle (a sweep's template): bound per value set
+            prog.steps.append(Slot(pos, cond))
+        elif isinstance(op, LoweredSave):
+            _claim(saved, op.label, where)
             targets = tuple(local[q] for q in qubits) if qubits else tuple(range(prog.n))
             fuser.flush()
-            prog.steps.append(Save(targets, key, cond))
+            prog.steps.append(Save(targets, op.label, cond))
         else:
-            for superop, phys in _superops(inst, nm, dt, where):
+            for superop, phys in _superops(op, nm, dt, where):
                 if all(q in local for q in phys):  # else an idle qubit's delay: stays |0>
                     _add(fuser, prog, ptm(superop, len(phys)),
                          tuple(local[q] for q in phys), cond)
@@ -192,49 +194,6 @@ def _claim(saved: set[str], key: str, where: str) -> None:
     saved.add(key)
 
 
-def _n_slots(experiment: Any, insts: Sequence[Any]) -> int:
-    for part in (getattr(experiment, "config", None), getattr(experiment, "header", None)):
-        value = getattr(part, "memory_slots", None)
-        if value is not None:
-            return int(value)
-    slots = [s for inst in insts if inst.name == "measure" for s in inst.memory]
-    return max(slots) + 1 if slots else 0
-
-
-def _terminal_measures(insts: Sequence[Any]) -> set[int]:
-    """Indices of measures whose outcome nothing later can observe (scan backwards)."""
-    out: set[int] = set()
-    later_qubits: set[int] = set()
-    later_slots: set[int] = set()
-    reads_register = reads_memory = False
-    for i in range(len(insts) - 1, -1, -1):
-        inst = insts[i]
-        qubits = set(getattr(inst, "qubits", None) or ())
-        cond = getattr(inst, "conditional", None)
-        if cond is None and getattr(inst, "_condition", None) is not None:
-            cond = {"creg": inst._condition}  # un-lowered `if (c == v)`: reads memory
-        if inst.name == "measure":
-            slots = set(inst.memory)
-            has_reg = getattr(inst, "register", None) is not None
-            if (cond is None and not reads_memory and not (has_reg and reads_register)
-                    and not qubits & later_qubits and not slots & later_slots):
-                out.add(i)
-            else:
-                later_qubits |= qubits
-                later_slots |= slots
-        elif inst.name == "bfunc":
-            reads_register = True
-            mem = getattr(inst, "memory", None)
-            if mem is not None:
-                later_slots.update(mem if isinstance(mem, list) else [mem])
-        elif inst.name != "barrier":
-            later_qubits |= qubits
-        if cond is not None:
-            reads_register = True
-            reads_memory = reads_memory or not isinstance(cond, int)
-    return out
-
-
 # -- superoperators ---------------------------------------------------------------------------
 def _unitary_superop(u: np.ndarray) -> np.ndarray:
     return np.kron(u.conj(), u)
@@ -246,43 +205,27 @@ def _prepare_superop(psi: np.ndarray) -> np.ndarray:
     return np.outer(np.outer(psi, psi.conj()).reshape(-1, order="F"), np.eye(d).reshape(-1))
 
 
-def _superops(inst: Any, nm: NoiseModel | None, dt: float | None,
+def _superops(op: Operation, nm: NoiseModel | None, dt: float | None,
               where: str) -> list[tuple[np.ndarray, tuple[int, ...]]]:
-    """(superoperator with noise, physical qubits) pairs that implement ``inst``."""
-    name, qubits = inst.name, tuple(getattr(inst, "qubits", None) or ())
-    params = list(getattr(inst, "params", None) or ())
-    if name == "reset":
+    """(superoperator with noise, physical qubits) pairs that implement ``op``."""
+    name, qubits = op.name, op.qubits
+    if isinstance(op, Reset):
         zero = np.array([1.0, 0.0], dtype=complex)
         return [_noisy(_prepare_superop(zero), nm, name, (q,), where) for q in qubits]
-    if name == "delay":
-        return _delay(inst, params, qubits, nm, dt, where)
-    if name == "unitary":
-        u = np.asarray(params[0] if params else None, dtype=complex)
-        if u.shape != (2 ** len(qubits),) * 2:
-            raise EngineError(f"{where}: a unitary on {len(qubits)} qubits must be "
-                              f"{2 ** len(qubits)}x{2 ** len(qubits)}, got shape {u.shape}")
-        return [_noisy(_unitary_superop(u), nm, name, qubits, where)]
-    if name == "initialize":
-        psi = np.asarray(params, dtype=complex).reshape(-1)
-        if psi.shape != (2 ** len(qubits),) or abs(np.vdot(psi, psi) - 1) > 1e-10:
-            raise EngineError(f"{where}: initialize needs a normalised vector of "
-                              f"{2 ** len(qubits)} amplitudes")
-        return [_noisy(_prepare_superop(psi), nm, name, qubits, where)]
-    spec = GATES.get(name)
-    if spec is None:
+    if isinstance(op, Delay):
+        if nm is None or not op.duration or not any(nm.relaxation(q) for q in qubits):
+            return []
+        return [(error.superop, (q,)) for error, q in delay_errors(op, nm, dt)]
+    if isinstance(op, Initialize):
+        return [_noisy(_prepare_superop(op.amplitudes), nm, name, qubits, where)]
+    if not isinstance(op, Gate):
         raise UnsupportedInstructionError(f"{where}: the density_matrix engine cannot run "
                                           f"{name!r}")
-    if spec.num_qubits == 0:  # global phase: invisible in rho
+    if not qubits:  # global phase: invisible in rho
         return []
-    if spec.num_qubits is not None and spec.num_qubits != len(qubits):
-        raise EngineError(f"{where}: {name} acts on {spec.num_qubits} qubit(s)")
     if name in NOOP_GATES and (nm is None or nm.quantum_error(name, qubits) is None):
         return []
-    try:
-        u = spec.matrix([float(p) for p in params], len(qubits))
-    except (TypeError, ValueError) as exc:
-        raise EngineError(f"{where}: {exc}") from None
-    return [_noisy(_unitary_superop(u), nm, name, qubits, where)]
+    return [_noisy(_unitary_superop(op.matrix), nm, name, qubits, where)]
 
 
 def _noisy(superop: np.ndarray, nm: NoiseModel | None, name: str, qubits: tuple[int, ...],
@@ -294,30 +237,6 @@ def _noisy(superop: np.ndarray, nm: NoiseModel | None, name: str, qubits: tuple[
         raise NoiseError(f"{where}: the noise model attaches a {error.num_qubits}-qubit error "
                          f"to {name!r}, which acts on {len(qubits)} qubit(s)")
     return error.superop @ superop, qubits
-
-
-def _delay(inst: Any, params: list, qubits: tuple[int, ...], nm: NoiseModel | None,
-           dt: float | None, where: str) -> list[tuple[np.ndarray, tuple[int, ...]]]:
-    """Relaxation for the delay's duration: ``params[0]`` in units of dt unless the
-    instruction carries ``unit`` ("s", "ms", "us", "ns", "ps" or "dt")."""
-    if nm is None or not params or not any(nm.relaxation(q) for q in qubits):
-        return []
-    unit = getattr(inst, "unit", "dt")
-    if unit == "dt":
-        if dt is None:
-            raise EngineError(f"{where}: the duration is in units of dt, but neither the "
-                              "device nor the noise model defines dt")
-        seconds = float(params[0]) * dt
-    elif unit in _SECONDS:
-        seconds = float(params[0]) * _SECONDS[unit]
-    else:
-        raise EngineError(f"{where}: unknown delay unit {unit!r}")
-    out = []
-    for q in qubits:
-        error = nm.delay_error(q, seconds)
-        if error is not None:
-            out.append((error.superop, (q,)))
-    return out
 
 
 _PAULIS = (np.eye(2), np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]),

@@ -23,20 +23,19 @@ from typing import Any
 
 import numpy as np
 
-from qfoundry.backend import SimulatorBackend, experiment_size
+from qfoundry.backend import SimulatorBackend
 from qfoundry.engine import Engine, ExperimentOutput
 from qfoundry.errors import EngineError, SimulationTooLargeError
 from qfoundry.gates import GATES
 from qfoundry.hookspecs import hookimpl
 from qfoundry.options import Options
+from qfoundry.program import Program as Lowered
+from qfoundry.program import checked_amplitudes
 
+from .._sim import memory
+from .._sim.expval import expval_tensor
 from .._sim.fusion import relabel
-from .program import (
-    NON_GATE_INSTRUCTIONS,
-    checked_amplitudes,
-    compile_experiment,
-    parse_experiment,
-)
+from .program import NON_GATE_INSTRUCTIONS, check_method, check_saves, compile_experiment
 from .run import apply_gate, run_program
 from .state import SVState
 
@@ -105,40 +104,40 @@ class StatevectorEngine(Engine):
             return _max_unitary_qubits(physical_memory())
         return _max_statevector_qubits(physical_memory())
 
-    def validate_experiment(self, experiment: Any, options: Mapping[str, Any],
-                            device: Any = None) -> None:
-        n, slots = experiment_size(experiment)
-        self._check_size(experiment, n, options)
-        parse_experiment(experiment, n, slots, options.get("method", "automatic"))
-        self._initial(experiment, n, options)
+    def validate_program(self, program: Lowered, options: Mapping[str, Any],
+                         device: Any = None) -> None:
+        self._check_size(program, options)
+        check_method(program, options.get("method", "automatic"))
+        check_saves(program)
+        self._initial(program, options)
 
-    def _check_size(self, experiment: Any, n: int, options: Mapping[str, Any]) -> None:
+    def _check_size(self, program: Lowered, options: Mapping[str, Any]) -> None:
+        n = program.num_qubits
         if options.get("method") == "unitary":
-            from ..density_matrix.engine import _available_bytes, _fmt  # (cycle if global)
-
             # What the job really allocates, against the memory free now: a 14-qubit
             # unitary passed the physical-memory limit and died of MemoryError after 15 s.
             copy = _BYTES_PER_AMPLITUDE << (2 * n)
-            free = _available_bytes(options)
+            free = memory.available_bytes(options)
             if _UNITARY_COPIES * copy > free:
                 raise SimulationTooLargeError(
-                    f"experiment {getattr(experiment.header, 'name', None)!r} has {n} qubits: "
-                    f"its unitary takes {_UNITARY_COPIES} copies of {_fmt(copy)} (the matrix, "
-                    f"a product buffer, the result), {_fmt(_UNITARY_COPIES * copy)}, but only "
-                    f"{_fmt(free)} of memory is available now")
+                    f"experiment {program.name!r} has {n} qubits: its unitary takes "
+                    f"{_UNITARY_COPIES} copies of {memory.format_bytes(copy)} (the matrix, a "
+                    f"product buffer, the result), "
+                    f"{memory.format_bytes(_UNITARY_COPIES * copy)}, but only "
+                    f"{memory.format_bytes(free)} of memory is available now")
         limit = self.max_qubits(options)
         if n > limit:
             what = "unitary" if options.get("method") == "unitary" else "statevector"
             need = _BYTES_PER_AMPLITUDE << (2 * n if what == "unitary" else n)
             raise SimulationTooLargeError(
-                f"experiment {getattr(experiment.header, 'name', None)!r} has {n} qubits: its "
+                f"experiment {program.name!r} has {n} qubits: its "
                 f"{what} needs {need / 2**30:.3g} GiB per copy; at most {limit} qubits fit in "
                 f"this machine's {physical_memory() / 2**30:.3g} GiB")
 
     @staticmethod
-    def _initial(experiment: Any, n: int, options: Mapping[str, Any]) -> np.ndarray | None:
+    def _initial(program: Lowered, options: Mapping[str, Any]) -> np.ndarray | None:
         """The checked initial statevector/unitary option, or None."""
-        name = getattr(experiment.header, "name", None)
+        name, n = program.name, program.num_qubits
         if options.get("method") == "unitary":
             init = options.get("initial_unitary")
             if init is None:
@@ -157,22 +156,22 @@ class StatevectorEngine(Engine):
         return checked_amplitudes(init, n, f"initial_statevector (experiment {name!r})")
 
     # -- running -------------------------------------------------------------------------
-    def run_experiment(self, experiment: Any, options: Mapping[str, Any],
-                       device: Any = None) -> ExperimentOutput:
-        n, slots = experiment_size(experiment)
-        self._check_size(experiment, n, options)  # before any allocation
+    def run_program(self, program: Lowered, options: Mapping[str, Any],
+                    device: Any = None) -> ExperimentOutput:
+        n, slots = program.num_qubits, program.num_clbits
+        self._check_size(program, options)  # before any allocation
         method = options.get("method", "automatic")
         fusion = bool(options.get("fusion_enable", True)) and n >= options.get(
             "fusion_threshold", 14)
         max_fused = int(options.get("fusion_max_qubits", 3))
-        initial = self._initial(experiment, n, options)
+        initial = self._initial(program, options)
         if method == "unitary":
-            return self._run_unitary(experiment, n, slots, options, initial, fusion, max_fused)
+            return self._run_unitary(program, options, initial, fusion, max_fused)
 
         shots = 1 if method == "statevector" else int(options["shots"])
         sample = shots > 1 and bool(options.get("allow_sample_measuring", True))
-        prog = compile_experiment(experiment, n, slots, method=method, sample_final=sample,
-                                  fusion=fusion, max_fused_qubits=max_fused)
+        prog = compile_experiment(program, method=method, sample_final=sample, fusion=fusion,
+                                  max_fused_qubits=max_fused)
         if initial is not None:
             state = SVState(initial.copy(), n)
         else:
@@ -181,7 +180,8 @@ class StatevectorEngine(Engine):
             state.data *= np.exp(1j * prog.global_phase)
         rng = np.random.default_rng(int(options["seed_simulator"]))
         finals: list[np.ndarray] = []
-        keep = (lambda st: finals.append(st.to_array())) if method == "statevector" else None
+        keep = (lambda st: finals.append(st.to_array())) if (
+            method == "statevector" or prog.saves) else None
         budget = max(1, physical_memory() // (4 * state.nbytes))
         outcomes, leaves = run_program(prog, state, shots, rng, budget, keep)
 
@@ -194,10 +194,15 @@ class StatevectorEngine(Engine):
             data["counts"] = {}
             if options.get("memory"):
                 data["memory"] = []
-            logger.warning("experiment %r has no classical bits: its counts are empty",
-                           getattr(experiment.header, "name", None))
+            if not prog.saves:  # an expectation-value run has nothing to count
+                logger.warning("experiment %r has no classical bits: its counts are empty",
+                               program.name)
         if method == "statevector":
             data["statevector"] = _chop(finals[0], float(options.get("chop_threshold", 0)))
+        if prog.saves:  # one leaf: nothing before the saves branches (see program.py)
+            psi = finals[0].reshape((2,) * n) if n else finals[0]
+            axis_of = {q: n - 1 - q for q in range(n)}
+            data.update({key: expval_tensor(psi, axis_of, terms) for key, terms in prog.saves})
         metadata = {
             "method": "statevector", "num_qubits": n, "fusion": fusion,
             "measure_sampling": bool(prog.final_measures) and sample,
@@ -205,10 +210,11 @@ class StatevectorEngine(Engine):
         }
         return ExperimentOutput(data=data, shots=shots, metadata=metadata)
 
-    def _run_unitary(self, experiment: Any, n: int, slots: int, options: Mapping[str, Any],
+    def _run_unitary(self, program: Lowered, options: Mapping[str, Any],
                      initial: np.ndarray | None, fusion: bool, max_fused: int
                      ) -> ExperimentOutput:
-        prog = compile_experiment(experiment, n, slots, method="unitary", sample_final=False,
+        n = program.num_qubits
+        prog = compile_experiment(program, method="unitary", sample_final=False,
                                   fusion=fusion, max_fused_qubits=max_fused)
         # U on n qubits is a 2n-qubit state: row bit q is state qubit n + q, column bit q
         # is state qubit q; a gate G acts on the rows (U -> G U).

@@ -1,10 +1,10 @@
-"""Compile a Qobj experiment into the statevector engine's program.
+"""Compile a lowered program (:mod:`qfoundry.program`) into the statevector engine's steps.
 
-Compiling checks every instruction (arity, parameters, unitarity, normalisation) and
-raises errors that name the experiment, the instruction index and the rule, so a bad
-experiment fails at submission, before any memory is allocated. It then
+The lowering has already checked every instruction (arity, parameters, unitarity,
+normalisation), at submission. Compiling
 
-* looks up gate matrices once (read-only cached arrays for fixed gates),
+* turns each gate into its cheap form (permutation, diagonal, or what :func:`cheap_forms`
+  finds; cached for fixed gates),
 * splits measurements into *final* ones, sampled for all shots from the final state,
   and mid-circuit ones, which branch the state (see :mod:`.run`): a
   measurement is final when nothing later touches its qubit or reads a classical bit
@@ -15,36 +15,23 @@ experiment fails at submission, before any memory is allocated. It then
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from qfoundry.errors import EngineError, UnsupportedInstructionError
-from qfoundry.gates import GATES, NOOP_GATES, permutation_of
+from qfoundry.gates import NOOP_GATES, permutation_of
+from qfoundry.program import Bfunc, Delay, Gate, Initialize, Measure, Reset, Save
+from qfoundry.program import Program as Lowered
 
 from .._sim.fusion import GateOp, cheap_forms, compose, fuse, relabel
 
-__all__ = ["Program", "Step", "compile_experiment", "parse_bfunc", "NON_GATE_INSTRUCTIONS",
-           "UNITARY_TOLERANCE", "NORM_TOLERANCE"]
-
-UNITARY_TOLERANCE = 1e-8  # max |U U^dagger - I| entry accepted for a `unitary` matrix
-NORM_TOLERANCE = 1e-10  # max |norm - 1| accepted for `initialize` and initial states
+__all__ = ["Program", "Step", "compile_experiment", "parse_program", "check_method",
+           "NON_GATE_INSTRUCTIONS"]
 
 NON_GATE_INSTRUCTIONS = frozenset({"measure", "reset", "bfunc", "barrier", "delay", "unitary",
-                                   "initialize"})
-_NOOPS = NOOP_GATES | {"barrier", "delay"}
-_RELATIONS = {
-    "==": lambda x: x == 0, "!=": lambda x: x != 0, "<": lambda x: x < 0,
-    "<=": lambda x: x <= 0, ">": lambda x: x > 0, ">=": lambda x: x >= 0,
-}
-_LABEL_STATES = {
-    "0": (1, 0), "1": (0, 1), "+": (1 / math.sqrt(2), 1 / math.sqrt(2)),
-    "-": (1 / math.sqrt(2), -1 / math.sqrt(2)), "r": (1 / math.sqrt(2), 1j / math.sqrt(2)),
-    "l": (1 / math.sqrt(2), -1j / math.sqrt(2)),
-}
+                                   "initialize", "save_expval"})
 
 
 class Step(NamedTuple):
@@ -73,235 +60,106 @@ class Program:
     final_measures: list[tuple[int, int]] = field(default_factory=list)
     global_phase: float = 0.0
     dynamic: bool = False
-
-
-def _where(exp_name: Any, index: int, name: str) -> str:
-    return f"experiment {exp_name!r}, instruction {index} ({name!r})"
-
-
-def _condition(inst: Any, header: Any, where: str) -> tuple | None:
-    cond = getattr(inst, "conditional", None)
-    if cond is not None:
-        if isinstance(cond, Mapping):  # the old object form {mask, val[, type]}
-            mask, val = _hex(cond.get("mask", "0x0"), where), _hex(cond.get("val", "0x0"), where)
-            return None if mask == 0 else ("mem", mask, val)
-        return ("bit", int(cond))
-    pre = getattr(inst, "_condition", None)  # un-lowered (creg name, value)
-    if pre is not None:
-        name, value = pre
-        offset = 0
-        for reg, size in getattr(header, "creg_sizes", None) or []:
-            if reg == name:
-                return ("mem", ((1 << size) - 1) << offset, int(value))
-            offset += size
-        raise EngineError(f"{where}: condition on unknown classical register {name!r}")
-    return None
-
-
-def _hex(text: Any, where: str) -> int:
-    try:
-        return int(text, 16) if isinstance(text, str) else int(text)
-    except (TypeError, ValueError):
-        raise EngineError(f"{where}: {text!r} is not a hex string such as '0x3'") from None
-
-
-def parse_bfunc(inst: Any, where: str) -> tuple[int, Any, int, int, int | None]:
-    """A ``bfunc`` as (mask, test, val, register bit, memory slot or None): the result
-    bit is ``test((register & mask) - val)``. ``memory`` may be a slot or a one-slot
-    list, as the Qobj model accepts both. Shared by every engine."""
-    relation = getattr(inst, "relation", None)
-    if relation not in _RELATIONS:
-        raise EngineError(f"{where}: relation {relation!r} is not one of {list(_RELATIONS)}")
-    register = getattr(inst, "register", None)
-    if not isinstance(register, (int, np.integer)) or register < 0:
-        raise EngineError(f"{where}: needs 'register', the bit that gets the result")
-    memory = getattr(inst, "memory", None)
-    if isinstance(memory, (list, tuple)):
-        if len(memory) != 1:
-            raise EngineError(f"{where}: 'memory' must name one slot, got {list(memory)}")
-        memory = memory[0]
-    return (_hex(getattr(inst, "mask", None), where), _RELATIONS[relation],
-            _hex(getattr(inst, "val", None), where), int(register),
-            None if memory is None else int(memory))
-
-
-def condition_holds(cond: tuple, memory: int, register: int) -> bool:
-    """Whether a step's condition is true for this classical state."""
-    if cond[0] == "bit":
-        return bool((register >> cond[1]) & 1)
-    _, mask, val = cond  # the masked bits, shifted past the mask's trailing zeros, == val
-    return ((memory & mask) >> ((mask & -mask).bit_length() - 1)) == val
-
-
-def _params(inst: Any, count: int, where: str) -> list[float]:
-    params = list(getattr(inst, "params", None) or [])
-    if len(params) != count:
-        raise EngineError(f"{where}: takes {count} parameter(s), got {len(params)}")
-    try:
-        return [float(p) for p in params]
-    except (TypeError, ValueError):
-        raise EngineError(f"{where}: parameters must be real numbers, got {params}") from None
+    # save_expval at the end: (label, terms) evaluated on the final state (see _sim/expval)
+    saves: list[tuple[str, tuple]] = field(default_factory=list)
 
 
 _forms_cache: dict[tuple[str, int], list[GateOp]] = {}
 
 
-def _gate_ops(inst: Any, qubits: tuple[int, ...], where: str) -> list[GateOp]:
-    """The gate as cheap steps (see :func:`_cheap_forms`); fixed gates' forms are cached."""
-    op = _gate_step(inst, qubits, where)
-    if op.kind != "general":
-        return [op]
-    if GATES[inst.name].num_params:
+def _gate_ops(gate: Gate) -> list[GateOp]:
+    """The gate as cheap steps (see :func:`cheap_forms`); fixed gates' forms are cached."""
+    qubits = gate.qubits
+    if gate.kind == "permutation":
+        if gate.name == "swap":
+            return [GateOp("swap", qubits, None)]
+        return [GateOp("permutation", qubits, permutation_of(gate.name, len(qubits)))]
+    if gate.kind == "diagonal":
+        return [GateOp("diagonal", qubits, np.diagonal(gate.matrix).copy())]
+    op = GateOp("general", qubits, gate.matrix)
+    if gate.params or gate.name == "unitary":
         return cheap_forms(op)
-    key = (inst.name, len(qubits))
+    key = (gate.name, len(qubits))
     forms = _forms_cache.get(key)
     if forms is None:  # cached on local qubits 0..k-1, relabelled per use
         forms = _forms_cache[key] = cheap_forms(op._replace(qubits=tuple(range(len(qubits)))))
     return [relabel(f, qubits.__getitem__) for f in forms]
 
 
-def _gate_step(inst: Any, qubits: tuple[int, ...], where: str) -> GateOp:
-    name = inst.name
-    spec = GATES[name]
-    nq = spec.num_qubits
-    if (nq is None and len(qubits) < 1) or (nq is not None and len(qubits) != nq):
-        raise EngineError(f"{where}: acts on {nq if nq is not None else '>= 1'} qubit(s), "
-                          f"got qubits {list(qubits)}")
-    params = _params(inst, spec.num_params, where)
-    if spec.kind == "permutation":
-        if name == "swap":
-            return GateOp("swap", qubits, None)
-        return GateOp("permutation", qubits, permutation_of(name, len(qubits)))
-    matrix = spec.matrix(params, len(qubits))
-    if spec.kind == "diagonal":
-        return GateOp("diagonal", qubits, np.diagonal(matrix).copy())
-    return GateOp("general", qubits, matrix)
+def check_method(lowered: Lowered, method: str) -> None:
+    """The unitary simulator applies gates only: refuse anything else, naming it."""
+    if method != "unitary":
+        return
+    for op in lowered.ops:
+        if op.condition is not None or not isinstance(op, (Gate, Delay)):
+            what = ("a classically conditioned instruction" if op.condition is not None
+                    else repr(op.name))
+            raise UnsupportedInstructionError(
+                f"{lowered.where(op)}: the unitary simulator cannot run {what}; it only "
+                "applies gates")
 
 
-def _unitary_step(inst: Any, qubits: tuple[int, ...], where: str) -> GateOp:
-    params = getattr(inst, "params", None) or []
-    if not params:
-        raise EngineError(f"{where}: needs its matrix as params[0]")
-    try:
-        m = np.asarray(params[0], dtype=complex)
-    except (TypeError, ValueError):
-        raise EngineError(f"{where}: params[0] is not a complex matrix") from None
-    if m.ndim == 3 and m.shape[-1] == 2 and not np.iscomplexobj(np.asarray(params[0])):
-        m = m[..., 0] + 1j * m[..., 1]  # [re, im] pairs
-    dim = 1 << len(qubits)
-    if m.shape != (dim, dim):
-        raise EngineError(f"{where}: matrix of shape {m.shape} does not act on "
-                          f"{len(qubits)} qubit(s) (expected ({dim}, {dim}))")
-    err = np.max(np.abs(m @ m.conj().T - np.eye(dim))) if dim else 0.0
-    if not err <= UNITARY_TOLERANCE:
-        raise EngineError(f"{where}: matrix is not unitary (max |U U^dagger - I| = {err:.3g}, "
-                          f"tolerance {UNITARY_TOLERANCE})")
-    d = np.diagonal(m)
-    if np.count_nonzero(m) == np.count_nonzero(d):
-        return GateOp("diagonal", qubits, d.copy())
-    return GateOp("general", qubits, m)
+def check_saves(lowered: Lowered) -> None:
+    """``save_expval`` on the statevector engine: at the end, after no measurement,
+    reset, initialize or conditional (the state is then one sampled branch, with no exact
+    value), each under its own label."""
+    labels: set[str] = set()
+    dynamic = False
+    for op in lowered.ops:
+        expval = isinstance(op, Save) and op.kind == "expval"
+        if labels and not expval:
+            raise UnsupportedInstructionError(
+                f"{lowered.where(op)}: follows a save_expval; on the statevector engine "
+                "expectation values are saved at the end of the circuit (the density_matrix "
+                "engine saves them anywhere)")
+        if expval:
+            if dynamic:
+                raise UnsupportedInstructionError(
+                    f"{lowered.where(op)}: after a measurement, reset or conditional the "
+                    "state is one sampled branch, so the statevector engine has no exact "
+                    "value; use the density_matrix engine")
+            if op.label in labels:
+                raise EngineError(f"{lowered.where(op)}: a value is already saved under "
+                                  f"{op.label!r}")
+            labels.add(op.label)
+        elif op.condition is not None or not isinstance(op, (Gate, Delay)):
+            dynamic = True
 
 
-def _initial_amplitudes(inst: Any, k: int, where: str) -> np.ndarray:
-    params = list(getattr(inst, "params", None) or [])
-    if params and all(isinstance(p, str) for p in params):
-        label = "".join(params)
-        if len(label) != k or any(c not in _LABEL_STATES for c in label):
-            raise EngineError(f"{where}: label {label!r} must have {k} characters from "
-                              f"'01+-rl'")
-        amps = np.ones(1, dtype=complex)
-        for c in label:  # label[0] is the most significant qubit, as Qiskit's
-            amps = np.kron(amps, np.asarray(_LABEL_STATES[c], dtype=complex))
-        return amps
-    if len(params) == 1 and k > 0 and isinstance(params[0], (int, np.integer)):
-        index = int(params[0])
-        if not 0 <= index < 1 << k:
-            raise EngineError(f"{where}: basis state {index} is out of range for {k} qubit(s)")
-        amps = np.zeros(1 << k, dtype=complex)
-        amps[index] = 1
-        return amps
-    return checked_amplitudes(params, k, f"{where}: params")
-
-
-def checked_amplitudes(values: Any, k: int, what: str) -> np.ndarray:
-    """``values`` as a normalised complex vector of length 2**k, or an EngineError that
-    starts with ``what`` (used for ``initialize`` and the ``initial_statevector`` option)."""
-    try:
-        amps = np.asarray(values, dtype=complex).reshape(-1)
-    except (TypeError, ValueError):
-        raise EngineError(f"{what} must be complex amplitudes") from None
-    if amps.size != 1 << k:
-        raise EngineError(f"{what} has {amps.size} amplitudes for {k} qubit(s); "
-                          f"it must have length {1 << k}")
-    norm = float(np.linalg.norm(amps))
-    if abs(norm - 1) > NORM_TOLERANCE:
-        raise EngineError(f"{what} is not normalized (norm {norm:.12g})")
-    return amps
-
-
-def parse_experiment(experiment: Any, num_qubits: int, num_clbits: int,
-                     method: str) -> Program:
-    """Check every instruction and translate it into steps (no fusion yet)."""
-    header = experiment.header
-    name = getattr(header, "name", None)
-    prog = Program(num_qubits, num_clbits,
-                   global_phase=float(getattr(header, "global_phase", 0.0) or 0.0))
+def parse_program(lowered: Lowered, method: str) -> Program:
+    """Translate every operation into steps (no fusion yet)."""
+    check_method(lowered, method)
+    prog = Program(lowered.num_qubits, lowered.num_clbits, global_phase=lowered.global_phase)
     steps = prog.steps
-    for index, inst in enumerate(experiment.instructions):
-        iname = inst.name
-        where = _where(name, index, iname)
-        qubits = tuple(int(q) for q in getattr(inst, "qubits", None) or ())
-        for q in qubits:
-            if not 0 <= q < num_qubits:
-                raise EngineError(f"{where}: qubit {q} is out of range "
-                                  f"(the experiment has {num_qubits})")
-        if len(set(qubits)) != len(qubits):
-            raise EngineError(f"{where}: repeats a qubit in {list(qubits)}")
-        cond = _condition(inst, header, where)
-        if method == "unitary" and (cond is not None or iname in (
-                "measure", "reset", "bfunc", "initialize")):
-            what = "a classically conditioned instruction" if cond is not None else repr(iname)
-            raise UnsupportedInstructionError(
-                f"{where}: the unitary simulator cannot run {what}; it only applies gates")
-        if iname in _NOOPS:
+    check_saves(lowered)
+    for op in lowered.ops:
+        cond = op.condition
+        if isinstance(op, Save) and op.kind == "expval":
+            prog.saves.append((op.label, op.terms))
             continue
-        if iname in GATES:
-            ops = _gate_ops(inst, qubits, where)
-            if iname == "global_phase" and cond is None:
-                prog.global_phase += float(inst.params[0])
+        if isinstance(op, Gate):
+            if op.name in NOOP_GATES:
                 continue
+            if op.name == "global_phase" and cond is None:
+                prog.global_phase += op.params[0]
+                continue
+            ops = _gate_ops(op)
             if ops[0].kind == "swap" and cond is not None:
-                ops = [GateOp("permutation", qubits, permutation_of("swap"))]
+                ops = [GateOp("permutation", op.qubits, permutation_of("swap"))]
             steps.extend(_gate_steps(ops, cond))
-        elif iname == "unitary":
-            op = _unitary_step(inst, qubits, where)
-            steps.extend(_gate_steps(cheap_forms(op) if op.kind == "general" else [op], cond))
-        elif iname == "measure":
-            slots = tuple(int(m) for m in getattr(inst, "memory", None) or ())
-            if len(slots) != len(qubits):
-                raise EngineError(f"{where}: needs one memory slot per qubit, got "
-                                  f"qubits {list(qubits)} and memory {list(slots)}")
-            for m in slots:
-                if not 0 <= m < num_clbits:
-                    raise EngineError(f"{where}: memory slot {m} is out of range "
-                                      f"(the experiment has {num_clbits})")
-            regs = getattr(inst, "register", None)
-            regs = tuple(int(r) for r in regs) if regs is not None else None
-            if regs is not None and len(regs) != len(qubits):
-                raise EngineError(f"{where}: needs one register bit per qubit")
-            steps.append(Step("measure", qubits, None, (slots, regs), cond))
-        elif iname == "reset":
-            steps.append(Step("reset", qubits, None, None, cond))
-        elif iname == "bfunc":
-            steps.append(Step("bfunc", (), None, parse_bfunc(inst, where), cond))
-        elif iname == "initialize":
-            if not qubits:
-                raise EngineError(f"{where}: needs the qubits it initializes")
-            steps.append(Step("init", qubits, None, _initial_amplitudes(inst, len(qubits), where),
-                              cond))
-        else:
+        elif isinstance(op, Measure):
+            steps.append(Step("measure", op.qubits, None, (op.memory, op.register), cond))
+        elif isinstance(op, Reset):
+            steps.append(Step("reset", op.qubits, None, None, cond))
+        elif isinstance(op, Bfunc):
+            steps.append(Step("bfunc", (), None,
+                              (op.mask, op.test, op.value, op.register, op.memory), cond))
+        elif isinstance(op, Initialize):
+            steps.append(Step("init", op.qubits, None, op.amplitudes, cond))
+        elif not isinstance(op, Delay):
             raise UnsupportedInstructionError(
-                f"{where}: the statevector engine does not support instruction {iname!r}")
+                f"{lowered.where(op)}: the statevector engine does not support instruction "
+                f"{op.name!r}")
     return prog
 
 
@@ -339,11 +197,10 @@ def _diagonal_width(n: int) -> int:
     return max(3, min(16, n - 8))
 
 
-def compile_experiment(experiment: Any, num_qubits: int, num_clbits: int, *, method: str,
-                       sample_final: bool, fusion: bool, max_fused_qubits: int = 3
-                       ) -> Program:
+def compile_experiment(lowered: Lowered, *, method: str, sample_final: bool, fusion: bool,
+                       max_fused_qubits: int = 3) -> Program:
     """Parse, split final measurements (when ``sample_final``) and fuse gate runs."""
-    prog = parse_experiment(experiment, num_qubits, num_clbits, method)
+    prog = parse_program(lowered, method)
     if sample_final:
         _split_final_measures(prog)
     prog.dynamic = any(s.op != "gate" or s.cond is not None for s in prog.steps)
@@ -356,7 +213,7 @@ def compile_experiment(experiment: Any, num_qubits: int, num_clbits: int, *, met
                 continue
             if run:
                 steps.extend(Step("gate", g.qubits, g) for g in fuse(
-                    run, num_qubits, max_fused_qubits, _diagonal_width(num_qubits)))
+                    run, prog.num_qubits, max_fused_qubits, _diagonal_width(prog.num_qubits)))
                 run = []
             if step is not None:
                 steps.append(step)

@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from qfoundry.program import condition_holds
 from qfoundry.progress import report_progress
 
-from .program import Program, condition_holds
+from .program import Program
 from .state import SVState
 
 __all__ = ["run_program", "sample_indices", "apply_gate", "Outcomes"]

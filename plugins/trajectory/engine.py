@@ -36,10 +36,11 @@ from qfoundry.gates import GATES
 from qfoundry.hookspecs import hookimpl
 from qfoundry.noise.model import NoiseModel, noise_model_for
 from qfoundry.options import Options
+from qfoundry.program import Program as Lowered
 
-from ..density_matrix.engine import _available_bytes, _dt, _fmt
+from .._sim.memory import available_bytes, device_dt, format_bytes
 from .program import Program, compile_program
-from .run import run_program
+from .run import mean_and_stderr, run_program
 
 __all__ = ["TrajectoryEngine", "register_engines", "register_backends", "max_active_qubits"]
 
@@ -55,7 +56,8 @@ class TrajectoryEngine(Engine):
     description = ("Noisy statevector trajectories: Kraus operators sampled per shot, "
                    "shared by shots that draw alike")
     supported_instructions = frozenset(GATES) | frozenset(
-        {"unitary", "measure", "reset", "barrier", "bfunc", "delay", "initialize"})
+        {"unitary", "measure", "reset", "barrier", "bfunc", "delay", "initialize",
+         "save_expval"})
 
     @classmethod
     def default_options(cls) -> Options:
@@ -80,25 +82,34 @@ class TrajectoryEngine(Engine):
     def shots_per_chunk(self, options: Mapping[str, Any]) -> int | None:
         return int(options.get("shots_per_chunk") or 0) or None
 
-    def validate_experiment(self, experiment: Any, options: Mapping[str, Any],
-                            device: Any) -> None:
+    def validate_program(self, lowered: Lowered, options: Mapping[str, Any],
+                         device: Any) -> None:
         nm = noise_model_for(device, options)
-        program = compile_program(experiment, nm, _dt(device, nm), fuse=0)
-        _check_memory(experiment, program, options)
+        program = compile_program(lowered, nm, device_dt(device, nm), fuse=0)
+        _check_memory(lowered, program, options)
 
-    def run_experiment(self, experiment: Any, options: Mapping[str, Any],
-                       device: Any = None) -> ExperimentOutput:
+    def run_program(self, lowered: Lowered, options: Mapping[str, Any],
+                    device: Any = None) -> ExperimentOutput:
         nm = noise_model_for(device, options)
         fuse = int(options.get("fusion_max_qubits", 3))
-        program = compile_program(experiment, nm, _dt(device, nm), fuse=fuse)
-        state_bytes = _check_memory(experiment, program, options)
+        program = compile_program(lowered, nm, device_dt(device, nm), fuse=fuse)
+        state_bytes = _check_memory(lowered, program, options)
         shots = int(options.get("shots", 1024))
         rng = np.random.default_rng(options.get("seed_simulator"))
-        held = max(0, _available_bytes(options) // state_bytes - _WORKSPACE)
+        held = max(0, available_bytes(options) // state_bytes - _WORKSPACE)
         outcomes, stats = run_program(program, shots, rng, held)
         data: dict[str, Any] = {"counts": outcomes.counts() if program.n_slots else {}}
         if options.get("memory"):
             data["memory"] = outcomes.memory(rng) if program.n_slots else []
+        if program.saves:  # the mean over trajectories, with its standard error
+            data["expval_stderr"] = {}
+            # without noise draws or mid-circuit collapses every trajectory is the one pure
+            # state: the value is exact
+            exact = not program.mid_circuit and not any(
+                getattr(st, "stochastic", False) for st in program.steps)
+            for key, _ in program.saves:
+                data[key], se = mean_and_stderr(stats.expvals[key])
+                data["expval_stderr"][key] = 0.0 if exact else se
         metadata = {
             "method": "trajectory", "num_qubits": program.n,
             "active_input_qubits": list(program.active),
@@ -133,19 +144,20 @@ def register_backends(register: Any) -> None:
 
 def max_active_qubits(options: Mapping[str, Any] | None = None) -> int:
     """How many active qubits fit in memory as one dense statevector (the worst case)."""
-    budget = _available_bytes(options or {})
+    budget = available_bytes(options or {})
     return max(0, int(math.log2(max(1, budget // (_WORKSPACE * _BYTES)))))
 
 
-def _check_memory(experiment: Any, program: Program, options: Mapping[str, Any]) -> int:
+def _check_memory(lowered: Lowered, program: Program, options: Mapping[str, Any]) -> int:
     """Refuse before allocating if a fully entangled state would not fit; returns the
     bytes of one statevector of the active qubits."""
     state = _BYTES << program.n
-    budget = _available_bytes(options)
+    budget = available_bytes(options)
     if _WORKSPACE * state > budget:
         raise SimulationTooLargeError(
-            f"experiment {getattr(experiment.header, 'name', None)!r} has {program.n} active "
+            f"experiment {lowered.name!r} has {program.n} active "
             f"qubits (physical {list(program.active)}): a {program.n}-qubit statevector "
-            f"needs {_fmt(_WORKSPACE * state)} with workspace, but {_fmt(budget)} is "
-            f"available, which fits at most {max_active_qubits(options)} active qubits")
+            f"needs {format_bytes(_WORKSPACE * state)} with workspace, but "
+            f"{format_bytes(budget)} is available, which fits at most "
+            f"{max_active_qubits(options)} active qubits")
     return state

@@ -1,9 +1,9 @@
-"""Compile a Qobj experiment into the trajectory engine's steps.
+"""Compile a lowered program (:mod:`qfoundry.program`) into the trajectory engine's steps.
 
-Every instruction becomes its ideal operation followed by its noise channel, looked up by
+Every operation becomes its ideal operation followed by its noise channel, looked up by
 physical qubits exactly as the density-matrix engine does (the same
-:class:`~qfoundry.noise.NoiseModel`, the same active qubits and terminal
-measurements, :mod:`..density_matrix.program`). Channels are unravelled into small sampling steps
+:class:`~qfoundry.noise.NoiseModel`, the same active qubits and terminal measurements,
+from the lowered program). Channels are unravelled into small sampling steps
 (:mod:`.unravel`). Runs of unconditional instructions are then fused into
 :class:`Block` s of at most ``fuse`` qubits, each a list of items on the block's qubits:
 one pass over the state applies a whole block, whatever the trajectory drew.
@@ -24,23 +24,20 @@ from typing import Any
 import numpy as np
 
 from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
-from qfoundry.gates import GATES, NOOP_GATES
+from qfoundry.gates import NOOP_GATES
 from qfoundry.noise.channels import QuantumChannel
-from qfoundry.noise.model import NoiseModel
+from qfoundry.noise.model import NoiseModel, delay_errors
+from qfoundry.program import Bfunc as LoweredBfunc
+from qfoundry.program import Delay, Gate
+from qfoundry.program import Initialize as LoweredInit
+from qfoundry.program import Measure as LoweredMeasure
+from qfoundry.program import Program as Lowered
+from qfoundry.program import Reset as LoweredReset
+from qfoundry.program import Save as LoweredSave
 
-from ..density_matrix.program import _delay, _n_slots, _terminal_measures, active_qubits
-from ..statevector.program import (
-    _condition,
-    _initial_amplitudes,
-    _params,
-    _unitary_step,
-    _where,
-    parse_bfunc,
-)
 from .unravel import Item, embed, unravel
 
-__all__ = ["Block", "Measure", "Reset", "Init", "Bfunc", "Program", "compile_program",
-           "can_sample", "has_quantum_noise"]
+__all__ = ["Block", "Measure", "Reset", "Init", "Bfunc", "Program", "compile_program"]
 
 _SCAN = 200  # instructions looked at past a block's first one before the block is closed
 
@@ -122,6 +119,8 @@ class Program:
     # Terminal measurements: (local qubit or None, slot, readout matrix or None), in order.
     terminal: list[tuple[int | None, int, np.ndarray | None]] = field(default_factory=list)
     n_instructions: int = 0
+    # save_expval at the end: (key, terms on local qubits; a qubit left in |0> is -1 - q)
+    saves: list[tuple[str, list]] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -140,17 +139,13 @@ class Program:
 _Raw = tuple[tuple[int, ...], list[Item]]
 
 
-def compile_program(experiment: Any, nm: NoiseModel | None, dt: float | None, *,
+def compile_program(lowered: Lowered, nm: NoiseModel | None, dt: float | None, *,
                     fuse: int) -> Program:
-    """The steps of ``experiment`` under ``nm``, blocks of at most ``fuse`` qubits (0: one
-    instruction each). Raises EngineError / NoiseError naming the bad instruction."""
-    insts = list(experiment.instructions)
-    prog = Program(active=tuple(active_qubits(insts, nm)), n_slots=_n_slots(experiment, insts),
-                   n_instructions=len(insts))
-    header = experiment.header
-    name = getattr(header, "name", None)
+    """The steps of ``lowered`` under ``nm``, blocks of at most ``fuse`` qubits (0: one
+    instruction each). Raises NoiseError naming the instruction a noise model misfits."""
+    prog = Program(active=tuple(lowered.active_qubits(nm)), n_slots=lowered.num_clbits,
+                   n_instructions=lowered.num_instructions)
     local = {p: i for i, p in enumerate(prog.active)}
-    terminal = _terminal_measures(insts)
     run: list[_Raw] = []
 
     def flush() -> None:
@@ -166,53 +161,56 @@ def compile_program(experiment: Any, nm: NoiseModel | None, dt: float | None, *,
             flush()
             prog.steps.append(_block(raw[0], [raw], cond))
 
-    for i, inst in enumerate(insts):
-        iname = inst.name
-        where = _where(name, i, iname)
-        qubits = tuple(int(q) for q in getattr(inst, "qubits", None) or ())
-        if len(set(qubits)) != len(qubits):
-            raise EngineError(f"{where}: repeats a qubit in {list(qubits)}")
-        cond = _condition(inst, header, where)
-        if iname == "barrier":
+    for op in lowered.ops:
+        where, qubits, cond = lowered.where(op), op.qubits, op.condition
+        if prog.saves and not isinstance(op, LoweredSave):
+            raise UnsupportedInstructionError(
+                f"{where}: follows a save_expval; on the trajectory engine expectation values "
+                "are saved at the end of the circuit (the density_matrix engine saves them "
+                "anywhere)")
+        if isinstance(op, LoweredSave) and op.kind == "expval":
+            if cond is not None or any(op.label == k for k, _ in prog.saves):
+                raise EngineError(f"{where}: save_expval must be unconditioned with a label "
+                                  "of its own")
+            prog.saves.append((op.label, [(tuple((local.get(q, -1 - q), x) for q, x in p), c)
+                                          for p, c in op.terms]))
             continue
-        if iname == "measure":
-            slots = tuple(int(m) for m in getattr(inst, "memory", None) or ())
-            if len(slots) != len(qubits):
-                raise EngineError(f"{where}: needs one memory slot per qubit")
-            regs = getattr(inst, "register", None)
-            regs = tuple(int(r) for r in regs) if regs is not None else None
+        if isinstance(op, LoweredMeasure):
             for q in qubits:
                 error = nm.quantum_error("measure", (q,)) if nm is not None else None
                 if error is not None:
                     add(((local[q],), unravel(_check_arity(error, 1, where))), cond)
             readouts = tuple(_readout(nm, q) for q in qubits)
-            if i in terminal:
+            if op.terminal:
                 prog.terminal.extend(
-                    (local.get(q), m, ro) for q, m, ro in zip(qubits, slots, readouts))
+                    (local.get(q), m, ro) for q, m, ro in zip(qubits, op.memory, readouts))
             else:
                 flush()
-                prog.steps.append(Measure(tuple(local.get(q) for q in qubits), slots, regs,
-                                          readouts, cond))
-        elif iname == "bfunc":
+                prog.steps.append(Measure(tuple(local.get(q) for q in qubits), op.memory,
+                                          op.register, readouts, cond))
+        elif isinstance(op, LoweredBfunc):
             flush()
-            prog.steps.append(Bfunc(*parse_bfunc(inst, where), cond))
-        elif iname == "reset":
+            prog.steps.append(Bfunc(op.mask, op.test, op.value, op.register, op.memory, cond))
+        elif isinstance(op, LoweredReset):
             flush()
             prog.steps.append(Reset(tuple(local[q] for q in qubits), cond))
             for q in qubits:
                 add(_noise_only(nm, "reset", (q,), local, where), cond)
-        elif iname == "initialize":
-            amps = _initial_amplitudes(inst, len(qubits), where)
+        elif isinstance(op, LoweredInit):
             flush()
-            prog.steps.append(Init(tuple(local[q] for q in qubits), amps, cond))
+            prog.steps.append(Init(tuple(local[q] for q in qubits), op.amplitudes, cond))
             add(_noise_only(nm, "initialize", qubits, local, where), cond)
-        elif iname == "delay":  # relaxation for its duration, as the density-matrix engine's
-            params = list(getattr(inst, "params", None) or ())
-            for superop, (q,) in _delay(inst, params, qubits, nm, dt, where):
+        elif isinstance(op, Delay):  # relaxation for its duration, as the density-matrix engine's
+            if nm is None or not op.duration or not any(nm.relaxation(q) for q in qubits):
+                continue
+            for error, q in delay_errors(op, nm, dt):
                 if q in local:  # an idle qubit's delay (not active) leaves it in |0>
-                    add(((local[q],), unravel(QuantumChannel(superop, check=False))), cond)
+                    add(((local[q],), unravel(QuantumChannel(error.superop, check=False))), cond)
+        elif isinstance(op, Gate):
+            add(_gate(op, nm, local, where), cond)
         else:
-            add(_gate(inst, qubits, nm, local, where), cond)
+            raise UnsupportedInstructionError(
+                f"{where}: the trajectory engine does not support instruction {op.name!r}")
     flush()
     return prog
 
@@ -237,32 +235,16 @@ def _noise_only(nm: NoiseModel | None, name: str, qubits: tuple[int, ...],
     return tuple(local[q] for q in qubits), unravel(_check_arity(error, len(qubits), where))
 
 
-def _gate(inst: Any, qubits: tuple[int, ...], nm: NoiseModel | None, local: dict[int, int],
-          where: str) -> _Raw | None:
-    name = inst.name
-    if name == "unitary":
-        op = _unitary_step(inst, qubits, where)
-        u = np.diag(op.data) if op.kind == "diagonal" else op.data
-    else:
-        spec = GATES.get(name)
-        if spec is None:
-            raise UnsupportedInstructionError(
-                f"{where}: the trajectory engine does not support instruction {name!r}")
-        if spec.num_qubits == 0:  # global phase: invisible to measurements
-            return None
-        nq = spec.num_qubits
-        if (nq is None and not qubits) or (nq is not None and len(qubits) != nq):
-            raise EngineError(f"{where}: acts on {nq if nq is not None else '>= 1'} qubit(s), "
-                              f"got qubits {list(qubits)}")
-        params = _params(inst, spec.num_params, where)
-        if name in NOOP_GATES:
-            return _noise_only(nm, name, qubits, local, where)
-        u = spec.matrix(params, len(qubits))
-    error = nm.quantum_error(name, qubits) if nm is not None else None
-    items = [Item("unitary", tuple(range(len(qubits))), u[None])]
+def _gate(op: Gate, nm: NoiseModel | None, local: dict[int, int], where: str) -> _Raw | None:
+    if not op.qubits:  # global phase: invisible to measurements
+        return None
+    if op.name in NOOP_GATES:
+        return _noise_only(nm, op.name, op.qubits, local, where)
+    error = nm.quantum_error(op.name, op.qubits) if nm is not None else None
+    items = [Item("unitary", tuple(range(len(op.qubits))), op.matrix[None])]
     if error is not None:
-        items += unravel(_check_arity(error, len(qubits), where))
-    return tuple(local[q] for q in qubits), items
+        items += unravel(_check_arity(error, len(op.qubits), where))
+    return tuple(local[q] for q in op.qubits), items
 
 
 # -- fusion ------------------------------------------------------------------------------------
@@ -320,32 +302,3 @@ def _block(qubits: tuple[int, ...], raws: list[_Raw], cond: Any) -> Block:
     return Block(qubits, items, dominant, p_fixed, norm=any(it.p0 == 0 for it in kraus),
                  kraus=bool(kraus), stochastic=any(it.kind != "unitary" for it in items),
                  cond=cond, instructions=len(raws))
-
-
-# -- what the automatic engine needs to know ------------------------------------------------
-def has_quantum_noise(experiment: Any, nm: NoiseModel | None) -> bool:
-    """Whether any instruction of ``experiment`` is followed by a quantum error under ``nm``
-    (a ``delay`` only on an active qubit: an idle qubit's delay leaves it in |0>)."""
-    if nm is None:
-        return False
-    active = set(active_qubits(experiment.instructions, nm))
-    for inst in experiment.instructions:
-        qubits = tuple(getattr(inst, "qubits", None) or ())
-        if inst.name == "delay":
-            if getattr(inst, "params", None) and any(
-                    nm.relaxation(q) is not None for q in qubits if q in active):
-                return True
-        elif inst.name in ("measure", "reset"):  # errors per qubit
-            if any(nm.quantum_error(inst.name, (q,)) is not None for q in qubits):
-                return True
-        elif inst.name != "barrier" and nm.quantum_error(inst.name, qubits) is not None:
-            return True
-    return False
-
-
-def can_sample(experiment: Any) -> bool:
-    """Whether every measurement is terminal (nothing later depends on its outcome or acts on
-    its qubit), so all shots can be sampled from one final state: Aer's ``can_sample``."""
-    insts = list(experiment.instructions)
-    n_measures = sum(inst.name == "measure" for inst in insts)
-    return len(_terminal_measures(insts)) == n_measures

@@ -30,22 +30,26 @@ from typing import Any
 
 import numpy as np
 
-from ..statevector.program import condition_holds
+from qfoundry.program import condition_holds
+
+from .._sim.expval import expval_tensor
 from ..statevector.run import Outcomes
 from .program import Bfunc, Block, Init, Measure, Program
 from .state import Factor, Product, gram
 
-__all__ = ["run_program", "Stats"]
+__all__ = ["run_program", "Stats", "mean_and_stderr"]
 
 
 class Stats:
     """What a run did, for the result metadata."""
 
-    __slots__ = ("leaves", "largest_factor", "block_passes", "deviations", "most_held")
+    __slots__ = ("leaves", "largest_factor", "block_passes", "deviations", "most_held",
+                 "expvals")
 
     def __init__(self) -> None:
         self.leaves = self.largest_factor = self.block_passes = self.deviations = 0
         self.most_held = 0  # the most states held for waiting branches at once
+        self.expvals: dict[str, list[tuple[float, int]]] = {}  # key -> (value, shots) per leaf
 
 
 class _Run:
@@ -168,6 +172,8 @@ def _walk(run: _Run, entry: tuple) -> None:
         else:
             stats.leaves += 1
             stats.largest_factor = max(stats.largest_factor, st.largest)
+            for key, terms in run.prog.saves:
+                stats.expvals.setdefault(key, []).append((_leaf_expval(st, terms), s))
             _record_leaf(run.prog, st, s, mem, run.rng, run.outcomes)
 
 
@@ -374,6 +380,28 @@ def _record(step: Measure, sub: int, mem: int, reg: int, bit: int) -> tuple[int,
         r = step.regs[sub]
         reg = (reg & ~(1 << r)) | (bit << r)
     return mem, reg
+
+
+def _leaf_expval(st: Product, terms: list) -> float:
+    """<observable> in one leaf's state: the factors holding the terms' qubits, merged."""
+    support = sorted({q for paulis, _ in terms for q, _ in paulis if q >= 0})
+    if not support:
+        return expval_tensor(np.ones(()), {}, terms)
+    f = st.gather(support)
+    psi = f.data.reshape((2,) * len(f.qubits))
+    return expval_tensor(psi, {q: a for a, q in enumerate(f.qubits)}, terms)
+
+
+def mean_and_stderr(samples: list[tuple[float, int]]) -> tuple[float, float]:
+    """The shot-weighted mean of per-leaf values and its standard error (nan for 1 shot)."""
+    values = np.array([v for v, _ in samples])
+    shots = np.array([s for _, s in samples], dtype=float)
+    total = shots.sum()
+    mean = float(values @ shots / total)
+    if total < 2:
+        return mean, float("nan")
+    var = float(((values - mean) ** 2) @ shots / (total - 1))
+    return mean, float(np.sqrt(var / total))
 
 
 def _record_leaf(prog: Program, st: Product, shots: int, mem: int, rng: np.random.Generator,

@@ -1,0 +1,102 @@
+"""Parameter sweeps on the density-matrix engine: a symbolic template compiled once.
+
+:mod:`qfoundry.sweep` lowers a sweep's symbolic experiment once into a template program
+(its symbolic gates have matrix None, ``sweep_angles`` holds every value set's angles)
+and gives each value set a bound program naming that ``template`` and its
+``sweep_index``. The template is compiled once (symbolic gates become
+:class:`~.program.Slot` steps, everything else is fused as usual, kept in
+``template.cache``); :func:`slot_stacks` computes each symbolic gate's transfer matrix
+for all value sets in one batch, and :func:`bind_slots` puts value set k's matrices into
+the shared steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from qfoundry.gates import GATES
+from qfoundry.noise.model import NoiseModel
+from qfoundry.program import Program as Lowered
+
+from .program import Op, Program, Slot, _pauli_basis, _superops, compile_experiment, ptm
+
+__all__ = ["compiled", "bind_slots", "slot_stacks"]
+
+
+def compiled(lowered: Lowered, nm: NoiseModel | None, dt: float | None, device: Any,
+             options: Mapping[str, Any]) -> Program:
+    """The engine's program for ``lowered``: compiled, or for a value set of a sweep,
+    the template's compiled program (compiled on the first value set) with this value
+    set's symbolic gates bound."""
+    fuse = int(options.get("fusion_max_qubits", 3))
+    save_final = bool(options.get("save_density_matrix", False))
+    template = lowered.template
+    if template is None:
+        return compile_experiment(lowered, nm, dt, fuse=fuse, save_final=save_final)
+    key = ("density_matrix", id(device), id(nm) if isinstance(options.get("noise_model"),
+                                                             NoiseModel)
+           else repr(options.get("noise_model")), options.get("noise_scale"),
+           options.get("temperature"), fuse, save_final)
+    cached = template.cache.get(key)
+    if cached is None:
+        prog = compile_experiment(template, nm, dt, fuse=fuse, save_final=save_final)
+        cached = template.cache[key] = (prog, slot_stacks(prog, template, nm))
+    return bind_slots(cached[0], lowered, nm, dt, cached[1])
+
+
+def bind_slots(template: Program, lowered: Lowered, nm: NoiseModel | None, dt: float | None,
+               stacks: dict[int, np.ndarray] | None = None) -> Program:
+    """The compiled ``template`` for the bound ``lowered``: its Slot steps become maps,
+    from ``stacks`` where there is one (else from the bound gate itself)."""
+    local = {p: i for i, p in enumerate(template.active)}
+    index = lowered.sweep_index
+    steps = []
+    for step in template.steps:
+        if not isinstance(step, Slot):
+            steps.append(step)
+            continue
+        op = lowered.ops[step.pos]
+        stack = None if stacks is None or index is None else stacks.get(step.pos)
+        if stack is not None:
+            steps.append(Op(tuple(local[q] for q in op.qubits), stack[index], step.cond))
+            continue
+        where = f"instruction {op.index} ({op.name} on qubits {list(op.qubits)})"
+        for superop, phys in _superops(op, nm, dt, where):
+            if all(q in local for q in phys):
+                steps.append(Op(tuple(local[q] for q in phys), ptm(superop, len(phys)),
+                                step.cond))
+    return replace(template, steps=steps)
+
+
+def slot_stacks(prog: Program, template: Lowered, nm: NoiseModel | None
+                ) -> dict[int, np.ndarray]:
+    """For each symbolic gate of the template, its PTM for every value set at once: the
+    gate matrices, the superoperators, the noise and the change of basis are each one
+    numpy operation over all value sets."""
+    angles = template.sweep_angles or {}
+    stacks: dict[int, np.ndarray] = {}
+    for step in prog.steps:
+        if not isinstance(step, Slot):
+            continue
+        op = template.ops[step.pos]
+        spec, qubits = GATES.get(op.name), tuple(op.qubits)
+        if spec is None or not qubits or not all(q in prog.active for q in qubits):
+            continue
+        columns = [angles.get((op.index, k)) for k in range(len(op.params))]
+        count = max(len(c) for c in columns if c is not None)
+        rows = np.column_stack([np.full(count, float(p)) if c is None else c
+                                for p, c in zip(op.params, columns)])
+        u = np.stack([spec.matrix(tuple(row), len(qubits)) for row in rows])
+        d = u.shape[1]
+        sup = np.einsum("sij,skl->sikjl", u.conj(), u).reshape(count, d * d, d * d)
+        error = nm.quantum_error(op.name, qubits) if nm is not None else None
+        if error is not None:
+            sup = error.superop @ sup
+        basis = _pauli_basis(len(qubits))
+        r = basis.conj().T @ sup @ basis / d
+        stacks[step.pos] = np.ascontiguousarray(r.real)
+    return stacks
