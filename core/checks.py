@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import limits
-from .errors import OptionsError, QobjValidationError
+from .errors import EngineError, OptionsError, QobjValidationError
 from .gates import GATES
 from .options import show
 
@@ -181,40 +181,15 @@ def _check_instruction(inst: Any, where: str, path: str) -> None:
                                       f"{path}.{key}")
 
 
-_LABEL = frozenset("01+-rl")
-_NORM_TOLERANCE = 1e-10  # as the engines' initialize: max |norm - 1|
-
-
 def _check_initialize(inst: Any, where: str, path: str) -> None:
-    """The three forms every engine takes: a label ('01+-rl', one character a qubit), one
-    basis-state index, or 2**k normalised amplitudes (complex or [re, im] pairs)."""
-    params = list(getattr(inst, "params", None) or [])
-    k = len(getattr(inst, "qubits", None) or ())
-    if params and all(isinstance(p, str) for p in params):
-        label = "".join(params)
-        if len(label) != k or not set(label) <= _LABEL:
-            raise QobjValidationError(f"{where}: label {show(label)} must have {k} "
-                                      "characters from '01+-rl'", f"{path}.params")
-        return
-    if len(params) == 1 and _is_int(params[0]) and k > 0:
-        if not 0 <= params[0] < 1 << k:
-            raise QobjValidationError(f"{where}: basis state {params[0]} is out of range for "
-                                      f"{k} qubit(s)", f"{path}.params[0]")
-        return
+    """The three forms every engine takes (a label, a basis-state index, normalised
+    amplitudes), by the lowering's own rule, here before the transpiler sees them."""
+    from .program import _initial_amplitudes  # one rule: qfoundry.program's
+
     try:
-        amps = np.asarray(params, dtype=complex)
-        if amps.ndim == 2 and amps.shape[1] == 2 and not np.iscomplexobj(np.asarray(params)):
-            amps = amps[:, 0] + 1j * amps[:, 1]  # [re, im] pairs
-    except (TypeError, ValueError, OverflowError):
-        raise QobjValidationError(f"{where}: params must be a label, a basis-state index or "
-                                  "complex amplitudes", f"{path}.params") from None
-    if amps.ndim != 1 or amps.size != 1 << k:
-        raise QobjValidationError(f"{where}: {amps.size} amplitudes for {k} qubit(s); it "
-                                  f"needs {1 << k}", f"{path}.params")
-    norm = float(np.linalg.norm(amps))
-    if not abs(norm - 1) <= _NORM_TOLERANCE:
-        raise QobjValidationError(f"{where}: amplitudes are not normalized (norm "
-                                  f"{norm:.12g})", f"{path}.params")
+        _initial_amplitudes(inst, len(getattr(inst, "qubits", None) or ()), where)
+    except EngineError as exc:
+        raise QobjValidationError(str(exc), f"{path}.params") from None
 
 
 def _hex(text: str) -> int | None:

@@ -11,7 +11,6 @@ produced both accepted and refused inputs, or the fuzzer exercised nothing.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import math
 import warnings
 from collections import Counter
@@ -151,11 +150,8 @@ def _exists(root, path) -> bool:
     return True
 
 
-# The noisy engines check each instruction at submission through qfoundry.program's
-# lowering (branch arch); until it is in, they validate only what they compile eagerly.
-QOBJ_BACKENDS = ["qasm_simulator", "statevector_simulator"] + (
-    ["density_matrix_simulator", "trajectory_simulator"]
-    if importlib.util.find_spec("qfoundry.program") else [])
+QOBJ_BACKENDS = ["qasm_simulator", "statevector_simulator", "density_matrix_simulator",
+                 "trajectory_simulator", "fake_manila"]
 
 
 @seed(34)

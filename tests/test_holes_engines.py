@@ -4,7 +4,6 @@ documented attributes."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import numpy as np
@@ -107,9 +106,6 @@ def test_a_measure_register_shorter_than_its_qubits_is_refused_at_run(name):
 @pytest.mark.parametrize("params, words", [(["z"], "label"), ([1, 1], "normali"),
                                            ([0.5, float("nan")], "nan")])
 def test_a_bad_initialize_is_refused_at_run_on_every_engine(name, params, words):
-    if name == "density_matrix_simulator" and words != "nan" and \
-            importlib.util.find_spec("qfoundry.program") is None:
-        pytest.skip("checked at submission by qfoundry.program's lowering (branch arch)")
     qobj = {"experiments": [{"config": {"n_qubits": 1, "memory_slots": 1}, "instructions": [
         {"name": "initialize", "params": params, "qubits": [0]},
         {"name": "measure", "qubits": [0], "memory": [0]}]}]}
