@@ -56,9 +56,9 @@ def dumps(circuit: Circuit) -> str:
     :raises CircuitError: for an instruction name that is not a valid OpenQASM identifier
         or that is used with different parameter/qubit counts.
     """
+    from ._qasm2_parser import qelib1_signatures
     from ._qasm2_syntax import RESERVED as _RESERVED
     from .gates import GATES
-    from .qasm2 import qelib1_signatures
     from .synthesis import prepare_state, synthesize_unitary
 
     qelib1 = qelib1_signatures()

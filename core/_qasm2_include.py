@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 
 from . import limits
 
-__all__ = ["find_include", "not_qasm_reason", "qasm3_header", "qasm3_reason", "QASM3_MESSAGE"]
+__all__ = ["find_include", "not_qasm_reason", "read_include", "too_long", "qasm3_header",
+           "qasm3_reason", "QASM3_MESSAGE"]
 
 # The first word of an OpenQASM 2 file: a statement keyword (or a gate name, checked by
 # the caller against the gates defined so far).
@@ -60,6 +62,37 @@ def find_include(name: str, bases: list[str], confine: bool) -> tuple[str | None
                       "leave them are refused; pass confine_includes=False for a trusted "
                       "program, or add its directory to include_path")
     return None, None
+
+
+def read_include(name: str, bases: list[str], confine: bool, known_gates: set[str],
+                 stack: list[str], max_depth: int, fail: Callable[[str], Exception]
+                 ) -> tuple[str, str]:
+    """``(path, text)`` of include file ``name``, or ``raise fail(reason)``: not found,
+    outside the directories, recursive, nested too deep, unreadable, too large, not
+    OpenQASM. Reads at most one byte past the size cap."""
+    path, refused = find_include(name, bases, confine)
+    if path is None:
+        raise fail(refused or f"cannot find include file '{name}' (searched "
+                   f"{', '.join(bases) or 'nowhere'})")
+    if os.path.realpath(path) in stack:
+        raise fail(f"recursive include of '{name}'")
+    if len(stack) >= max_depth:
+        raise fail(f"includes nested more than {max_depth} deep")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(limits.MAX_INCLUDE_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot read include file '{name}': {exc.strerror}") from None
+    reason = not_qasm_reason(raw, name, known_gates)
+    if reason is not None:
+        raise fail(reason)
+    return path, raw.decode("utf-8").removeprefix("\ufeff")
+
+
+def too_long() -> str:
+    """The message of a program that expands past ``MAX_QASM_INSTRUCTIONS``."""
+    return (f"the program expands to more than {limits.MAX_QASM_INSTRUCTIONS} instructions "
+            "(qfoundry.limits.MAX_QASM_INSTRUCTIONS; raise it for a program this large)")
 
 
 def not_qasm_reason(raw: bytes, name: str, known_gates: set[str]) -> str | None:

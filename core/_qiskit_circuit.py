@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .circuit import Circuit, ClassicalRegister, QuantumRegister, _gate_signatures
+from .circuit import Circuit, ClassicalRegister, QuantumRegister
+from .circuit_parts import _gate_signatures
 from .errors import CircuitError
-from .parameters import Parameter, parse_expression
+from .parameter_text import parse_expression
+from .parameters import Parameter
 
 __all__ = ["from_parameterised_qiskit"]
 

@@ -13,12 +13,10 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import DrawingError
-
 if TYPE_CHECKING:
     from .circuit import Circuit, Instruction
 
-__all__ = ["draw", "draw_text", "place", "Placement", "CONTROLLED"]
+__all__ = ["draw_text", "place", "Placement", "CONTROLLED"]
 
 #: name -> (number of controls, target symbol); targets of swap-like gates repeat the
 #: symbol. Shared by the text drawing and the matplotlib one.
@@ -53,21 +51,6 @@ def _cells(inst: Instruction) -> dict[int, str]:
     if len(inst.qubits) == 1:
         return {inst.qubits[0]: label + params}
     return {q: (label + params if k == 0 else f"{label}:{k}") for k, q in enumerate(inst.qubits)}
-
-
-def draw(circuit: Circuit, output: str = "text", *, fold: int | None = None,
-         idle_wires: bool | None = None, **kwargs: Any) -> Any:
-    """``Circuit.draw``: the text drawing, or with ``output="mpl"`` a matplotlib Figure."""
-    if output == "text":
-        if kwargs:
-            raise DrawingError(f"the text drawing takes fold= and idle_wires=, not "
-                               f"{', '.join(sorted(kwargs))}")
-        return draw_text(circuit, fold=fold, idle_wires=idle_wires)
-    if output == "mpl":
-        from .visualization import draw_circuit
-
-        return draw_circuit(circuit, idle_wires=idle_wires, fold=fold, **kwargs)
-    raise DrawingError(f"unknown drawing output {output!r} (known: 'text', 'mpl')")
 
 
 def _used_wires(circuit: Circuit) -> tuple[set[int], set[str]]:

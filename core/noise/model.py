@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from qfoundry.errors import NoiseError
+from qfoundry.gates import GATES
 
 from .channels import (
     QuantumChannel,
@@ -36,6 +37,7 @@ from .channels import (
     phase_damping,
     thermal_relaxation,
 )
+from .readout import ReadoutError
 
 __all__ = [
     "QuantumChannel", "ReadoutError", "NoiseModel", "NoiseEntry", "noise_model_for",
@@ -48,52 +50,6 @@ __all__ = [
 _NOT_GATES = frozenset({"reset", "measure", "delay", "barrier", "initialize"})
 _H_OVER_KB = 47.99243e-9  # h/k_B in K*s, times 1e3 because temperatures are in mK (Aer's form)
 _MAX_READOUT = 0.5        # noise_scale never pushes a readout flip past a coin toss
-
-
-class ReadoutError:
-    """Classical assignment error of one qubit's measurement.
-
-    ``probabilities[i][j]`` is P(record j | the qubit was found in i); rows sum to 1.
-    Applied to every recorded measurement outcome, independently per shot.
-    """
-
-    __slots__ = ("probabilities",)
-
-    def __init__(self, probabilities: Sequence[Sequence[float]] | np.ndarray):
-        m = np.array(probabilities, dtype=float)
-        if m.shape != (2, 2):
-            raise NoiseError(f"a readout error is a 2x2 matrix P(record j | true i), got shape "
-                             f"{m.shape}")
-        if np.any(m < -1e-12) or np.any(m > 1 + 1e-12) or not np.allclose(m.sum(1), 1, atol=1e-9):
-            raise NoiseError(f"readout error rows must be probabilities summing to 1, got "
-                             f"{m.tolist()}")
-        m = np.clip(m, 0.0, 1.0)
-        m.setflags(write=False)
-        self.probabilities = m
-
-    @classmethod
-    def asymmetric(cls, p1_given_0: float, p0_given_1: float) -> ReadoutError:
-        """The error recording 1 for |0> with probability ``p1_given_0`` and 0 for |1> with
-        ``p0_given_1`` (IBM's prob_meas1_prep0 and prob_meas0_prep1)."""
-        return cls([[1 - p1_given_0, p1_given_0], [p0_given_1, 1 - p0_given_1]])
-
-    @property
-    def p1_given_0(self) -> float:
-        return float(self.probabilities[0, 1])
-
-    @property
-    def p0_given_1(self) -> float:
-        return float(self.probabilities[1, 0])
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ReadoutError):
-            return NotImplemented
-        return bool(np.array_equal(self.probabilities, other.probabilities))
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"ReadoutError(P(1|0)={self.p1_given_0:.6g}, P(0|1)={self.p0_given_1:.6g})"
 
 
 class NoiseEntry(NamedTuple):
@@ -141,6 +97,7 @@ class NoiseModel:
             raise NoiseError(f"a {error.num_qubits}-qubit error cannot be attached to qubits "
                              f"{list(qubits)}")
         for name in _names(instructions):
+            _check_arity(error, name)
             table = self._local.setdefault(name, {})
             old = table.get(qubits)
             table[qubits] = error if old is None else old.compose(error)
@@ -152,6 +109,7 @@ class NoiseModel:
         self._check_mutable()
         error = _as_channel(error)
         for name in _names(instructions):
+            _check_arity(error, name)
             old = self._all.get(name)
             self._all[name] = error if old is None else old.compose(error)
 
@@ -333,11 +291,8 @@ def _device_gate_error(gate: str, qubits: tuple[int, ...], props: Any,
         eps = scale * eps
         if eps > 1 - f_relax:
             eps = min(eps, d / (d + 1))
-            max_lam = 4 ** len(qubits) / (4 ** len(qubits) - 1)
-            denom = d * f_relax - 1
-            # Relaxation alone at or below a fully depolarizing channel's fidelity (only
-            # for absurd noise_scale): the limit of Aer's formula as denom -> 0+ is the cap.
-            lam = max_lam if denom <= 0 else min(d * (eps - (1 - f_relax)) / denom, max_lam)
+            denom, cap = d * f_relax - 1, 4 ** len(qubits) / (4 ** len(qubits) - 1)
+            lam = cap if denom <= 0 else min(d * (eps - (1 - f_relax)) / denom, cap)  # Aer limit
             depol_error = depolarizing(lam, len(qubits))
     if depol_error is not None and relax_error is not None:
         return depol_error.compose(relax_error)
@@ -364,6 +319,14 @@ def _names(instructions: str | Iterable[str]) -> list[str]:
     if not names or not all(isinstance(n, str) and n for n in names):
         raise NoiseError(f"instructions must be names such as 'cx', got {instructions!r}")
     return names
+
+
+def _check_arity(error: QuantumChannel, name: str) -> None:
+    # A standard gate's width is known now: refuse here, as Aer does, not in a later job.
+    spec = GATES.get(name)
+    if spec is not None and spec.num_qubits is not None and spec.num_qubits != error.num_qubits:
+        raise NoiseError(f"a {error.num_qubits}-qubit error cannot follow {name!r}, which acts "
+                         f"on {spec.num_qubits} qubit(s)")
 
 
 def _as_channel(error: Any) -> QuantumChannel:
