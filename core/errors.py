@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "QfoundryError",
+    "IntegrationError",
     "OptionsError",
     "QobjValidationError",
     "BackendNotFoundError",
@@ -163,3 +164,7 @@ class MissingExtraError(QfoundryError, ImportError):
 
 class PulseDefaultsError(QfoundryError):
     """Raised by a fake device backend's defaults(): pulse defaults are not modelled."""
+
+
+class IntegrationError(QfoundryError, ValueError):
+    """Raised by the Qiskit and PennyLane adapters for what a backend cannot give them."""

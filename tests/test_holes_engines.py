@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 import qfoundry
-from qfoundry.assemble import circuit_from_experiment
 
 RELAX = ('name = "relax"\nn_qubits = 1\nbasis_gates = ["x", "rz", "sx"]\ndt_ns = 0.25\n'
          '[[qubits]]\nqubit = 0\nt1_us = 50\nt2_us = 30\n')
@@ -49,43 +48,43 @@ def test_auto_with_save_density_matrix_refuses_clearly_when_too_large():
                                                   max_memory_mb=64)
 
 
-# -- delays: seconds, carried as such ---------------------------------------------------------
-def test_circuit_delay_is_carried_in_seconds():
+# -- delays: the unit is carried ------------------------------------------------------------------
+def test_circuit_delay_carries_its_unit():
     c = qfoundry.Circuit(1)
-    c.delay(711e-9, 0)
-    inst = qfoundry.assemble(c).experiments[0].instructions[0]
-    assert (inst.name, inst.params, inst.unit) == ("delay", [711e-9], "s")
+    c.delay(711e-9, 0, unit="s")
+    c.delay(3200, 0)  # Qiskit's default: units of the device's dt
+    first, second = qfoundry.assemble(c).experiments[0].instructions
+    assert (first.name, first.params, first.unit) == ("delay", [711e-9], "s")
+    assert getattr(second, "unit", "dt") == "dt" and second.params == [3200]
 
 
 @pytest.mark.parametrize("t", [711e-9, 20e-6])
 def test_delay_relaxation_matches_the_exact_channel(relax, t):
     # |1> relaxes to P(1) = exp(-t/T1); sx|0> keeps |rho01| = exp(-t/T2)/2. The device's
-    # gates carry no error, so the channel is the delay's thermal relaxation exactly.
-    for prep, check in (("x", lambda r: r[1, 1].real - math.exp(-t / T1)),
-                        ("sx", lambda r: abs(r[0, 1]) - math.exp(-t / T2) / 2)):
-        c = qfoundry.Circuit(1, 1)
-        getattr(c, prep)(0)
-        c.delay(t, 0)
-        c.measure(0, 0)
-        rho = relax.run(c, shots=10, save_density_matrix=True).result().get_density_matrix()
-        assert abs(check(rho)) < 1e-12, (prep, t)
+    # gates carry no error, so the channel is the delay's thermal relaxation exactly. The
+    # same delay in seconds and in units of dt (0.25 ns here) gives the same channel.
+    for delay in ((t, "s"), (round(t / 0.25e-9), "dt")):
+        for prep, check in (("x", lambda r: r[1, 1].real - math.exp(-t / T1)),
+                            ("sx", lambda r: abs(r[0, 1]) - math.exp(-t / T2) / 2)):
+            c = qfoundry.Circuit(1, 1)
+            getattr(c, prep)(0)
+            c.delay(delay[0], 0, unit=delay[1])
+            c.measure(0, 0)
+            rho = relax.run(c, shots=10, save_density_matrix=True).result().get_density_matrix()
+            assert abs(check(rho)) < 1e-12, (prep, t, delay)
 
 
-def test_a_qobj_delay_in_dt_is_converted_with_the_device_dt(relax):
-    # A bare Qobj delay is in units of dt (0.25 ns here); mapped through the transpiler
-    # (h is not native) it becomes seconds, the same relaxation as the engine applies.
-    n_dt = 80_000  # 20 us
+def test_a_qobj_delay_in_dt_survives_the_transpiler(relax):
+    # A bare Qobj delay is in units of dt; mapped through the transpiler (h is not native),
+    # it keeps its unit, so the engine applies the same relaxation.
     exp = {"header": {"memory_slots": 1}, "config": {"n_qubits": 1, "memory_slots": 1},
-           "instructions": [{"name": "x", "qubits": [0]},
-                            {"name": "delay", "params": [n_dt], "qubits": [0]},
+           "instructions": [{"name": "h", "qubits": [0]}, {"name": "h", "qubits": [0]},
+                            {"name": "x", "qubits": [0]},
+                            {"name": "delay", "params": [80_000], "qubits": [0]},
                             {"name": "measure", "qubits": [0], "memory": [0]}]}
-    circuit = circuit_from_experiment(exp, dt=0.25e-9)
-    assert circuit.data[1].params == (pytest.approx(20e-6),)
     rho = relax.run({"experiments": [exp]}, shots=10,
                     save_density_matrix=True).result().get_density_matrix()
-    assert abs(rho[1, 1].real - math.exp(-20e-6 / T1)) < 1e-12
-    with pytest.raises(qfoundry.CircuitError, match="units of dt"):
-        circuit_from_experiment(exp)
+    assert abs(rho[1, 1].real - math.exp(-20e-6 / T1)) < 1e-9
 
 
 # -- the measure register rule, initialize: refused at run() on every engine -------------------

@@ -196,9 +196,9 @@ def test_a_dict_conditional_runs_on_a_device_backend_as_a_register_test():
     manila = backend("fake_manila")
     counts = manila.run(exp, shots=200, seed_simulator=1, noise_model=None).result().get_counts()
     assert counts == {"1 1": 200}
-    bad = qobj([{"name": "x", "qubits": [0], "conditional": {"mask": "0x3", "val": "0x1"}},
+    bad = qobj([{"name": "x", "qubits": [0], "conditional": {"mask": "0x1", "val": "0x2"}},
                 M], 1, 2, header={"creg_sizes": [["a", 1], ["b", 1]]})
-    with pytest.raises(qfoundry.CircuitError, match="does not test one whole classical"):
+    with pytest.raises(qfoundry.CircuitError, match="no condition form"):
         manila.run(bad)
 
 

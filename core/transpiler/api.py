@@ -115,9 +115,8 @@ def transpile_qobj(qobj: Any, backend: Any, *, seed: int | None = None,
                                 backend=backend)
     target = _device_of(backend) or backend
     experiments = []
-    dt = getattr(target, "dt", None)
     for exp in qobj.experiments:
-        circuit = circuit_from_experiment(exp, dt=dt)
+        circuit = circuit_from_experiment(exp)
         if initial_layout is None and is_native(circuit, target):
             header = exp.header.to_dict()
             trivial = tuple(range(circuit.num_qubits))
