@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from . import _qasm2_include as inc
+from . import limits
 from ._qasm2_syntax import FUNCS as _FUNCS
 from ._qasm2_syntax import RESERVED as _RESERVED
 from ._qasm2_syntax import MathError as _MathError
@@ -22,8 +24,7 @@ from ._qasm2_syntax import tokenize as _tokenize
 from .circuit_parts import ClassicalRegister, Instruction, QuantumRegister
 from .errors import QasmError
 
-__all__ = ["parse", "read_file", "qelib1_signatures", "QELIB1", "MAX_REGISTER_SIZE",
-           "MAX_INSTRUCTIONS"]
+__all__ = ["parse", "read_file", "qelib1_signatures", "QELIB1", "MAX_REGISTER_SIZE"]
 
 QELIB1: str = resources.files(__package__).joinpath("qelib1.inc").read_text(encoding="utf-8")
 """The text of the built-in ``qelib1.inc`` (identical to Qiskit's)."""
@@ -31,8 +32,6 @@ QELIB1: str = resources.files(__package__).joinpath("qelib1.inc").read_text(enco
 MAX_REGISTER_SIZE = 1 << 16
 """Largest register a program may declare: far above any simulable size, low enough that a
 typo such as ``qreg q[99999999];`` fails at once instead of exhausting memory."""
-MAX_INSTRUCTIONS = 1 << 22
-"""Largest number of instructions a program may expand to (gate definitions nest)."""
 _MAX_INCLUDE_DEPTH = 32
 _MAX_NESTING = 100  # parentheses / unary operators in one expression
 
@@ -65,7 +64,8 @@ def _describe(tok: _Tok) -> str:
 
 class _Parser:
     def __init__(self, include_path: Sequence[str], flatten: bool,
-                 native: frozenset[str] = frozenset()):
+                 native: frozenset[str] = frozenset(), confine: bool = True):
+        self.confine = confine
         if isinstance(include_path, (str, os.PathLike)):  # one directory, not its letters
             include_path = [include_path]
         self.include_path = [os.fspath(p) for p in include_path]
@@ -173,18 +173,10 @@ class _Parser:
             return
         bases = ([os.path.dirname(self.filename) or "."] if self.stack else []) \
             + self.include_path
-        path = next((os.path.join(b, name) for b in bases
-                     if os.path.isfile(os.path.join(b, name))), None)
-        if path is None:
-            raise self.error(f"cannot find include file '{name}' (searched "
-                             f"{', '.join(bases) or 'nowhere'})", target)
-        real = os.path.realpath(path)
-        if real in self.stack:
-            raise self.error(f"recursive include of '{name}'", target)
-        if len(self.stack) >= _MAX_INCLUDE_DEPTH:
-            raise self.error(f"includes nested more than {_MAX_INCLUDE_DEPTH} deep", target)
-        text = read_file(path, self.error(f"cannot read include file '{name}'", target))
-        self.stack.append(real)
+        known = {k for k, v in self.symbols.items() if isinstance(v, _Gate)}
+        path, text = inc.read_include(name, bases, self.confine, known, self.stack,
+                                      _MAX_INCLUDE_DEPTH, lambda why: self.error(why, target))
+        self.stack.append(os.path.realpath(path))
         self.parse(text, path)
         self.stack.pop()
 
@@ -465,9 +457,8 @@ class _Parser:
             for bad in (v for v in values if not math.isfinite(v)):
                 raise self.error(f"parameter evaluates to {bad}", tok)
             targets = self.broadcast(args, f"'{gate.name}'", tok)
-            if len(self.data) + len(targets) * self.cost(gate) > MAX_INSTRUCTIONS:
-                raise self.error(f"the program expands to more than {MAX_INSTRUCTIONS} "
-                                 "instructions", tok)
+            if len(self.data) + len(targets) * self.cost(gate) > limits.MAX_QASM_INSTRUCTIONS:
+                raise self.error(inc.too_long(), tok)
             for qubits in targets:
                 self.apply(gate, values, qubits, condition, tok)
 
@@ -506,9 +497,8 @@ class _Parser:
             self.apply(sub, sub_values, mapped, condition, tok)
 
     def emit(self, inst: Instruction, tok: _Tok) -> None:
-        if len(self.data) >= MAX_INSTRUCTIONS:
-            raise self.error(f"the program expands to more than {MAX_INSTRUCTIONS} "
-                             "instructions", tok)
+        if len(self.data) >= limits.MAX_QASM_INSTRUCTIONS:
+            raise self.error(inc.too_long(), tok)
         self.data.append(inst)
 
 
@@ -533,7 +523,7 @@ def _decode(raw: bytes, filename: str) -> str:
 
 
 def parse(text: str | bytes, filename: str, include_path: Sequence[str], flatten: bool,
-          in_file: bool, native: frozenset[str] = frozenset()
+          in_file: bool, native: frozenset[str] = frozenset(), confine: bool = True
           ) -> tuple[list[QuantumRegister], list[ClassicalRegister], list[Instruction]]:
     """A program's registers and instructions (what :func:`qfoundry.qasm2.loads` and
     ``Circuit.from_qasm`` build a Circuit from); QasmError for any malformed input."""
@@ -541,13 +531,21 @@ def parse(text: str | bytes, filename: str, include_path: Sequence[str], flatten
         text = _decode(bytes(text), filename)
     if not isinstance(text, str):
         raise TypeError(f"OpenQASM 2 source must be str or bytes, not {type(text).__name__}")
-    parser = _Parser(include_path, flatten, native)
+    where = inc.qasm3_header(text.removeprefix("\ufeff"))
+    if where is not None:
+        raise QasmError(inc.QASM3_MESSAGE, filename, *where)
+    parser = _Parser(include_path, flatten, native, confine)
     if in_file:
         parser.stack.append(os.path.realpath(filename))
     try:
         parser.parse(text.removeprefix("\ufeff"), filename)
     except RecursionError:
         raise QasmError("the program nests too deeply to process", filename) from None
+    except QasmError as exc:
+        reason = inc.qasm3_reason(text, str(exc))
+        if reason is None:
+            raise
+        raise QasmError(reason, filename, 1, 1) from None
     return parser.qregs, parser.cregs, parser.data
 
 

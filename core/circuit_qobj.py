@@ -8,13 +8,13 @@ is given, so it sits below :mod:`qfoundry.circuit` and the two do not import eac
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .circuit_parts import ClassicalRegister, QuantumRegister
 from .errors import CircuitError
 from .parameter_text import parse_expression
 from .parameters import Parameter
-from .qobj import QasmQobjExperiment, QasmQobjInstruction, to_complex_array
+from .qobj import QasmQobjExperiment, to_complex_array
 
 if TYPE_CHECKING:
     from .circuit import Circuit
@@ -61,7 +61,10 @@ def rebuild(experiment: QasmQobjExperiment | Mapping[str, Any], circuit_cls: typ
             bits[inst.register] = _bfunc_condition(inst, circ, where)
             continue
         cond = None
-        if hasattr(inst, "conditional"):
+        if isinstance(getattr(inst, "conditional", None), Mapping):  # old {mask, val} form
+            cond = _bfunc_condition(_MaskTest(inst.conditional.get("mask", "0x0"),
+                                              inst.conditional.get("val", "0x0")), circ, where)
+        elif hasattr(inst, "conditional"):
             if inst.conditional not in bits:
                 raise CircuitError(f"{where}: conditional on register bit {inst.conditional!r}, "
                                    "which no earlier bfunc sets")
@@ -102,7 +105,15 @@ def _sizes(labels: list | None) -> list[list] | None:
     return [[n, s] for n, s in sizes.items()]
 
 
-def _bfunc_condition(inst: QasmQobjInstruction, circ: Circuit, where: str) -> tuple[Any, int]:
+class _MaskTest(NamedTuple):
+    """The old ``conditional: {mask, val}`` form, read as the bfunc it stands for."""
+
+    mask: str
+    val: str
+    relation: str = "=="
+
+
+def _bfunc_condition(inst: Any, circ: Circuit, where: str) -> tuple[Any, int]:
     mask, val = int(inst.mask, 16), int(inst.val, 16)
     if inst.relation != "==" or mask >> circ.num_clbits or val & ~mask:
         raise CircuitError(f"{where}: bfunc mask {inst.mask} relation {inst.relation!r} is not "

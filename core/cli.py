@@ -25,6 +25,9 @@ __all__ = ["main", "build_parser"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qfoundry", description="Run quantum circuits on simulated backends chosen by name.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"qfoundry {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a Qobj JSON or OpenQASM 2 file and print its counts")
@@ -76,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"qfoundry: error: {exc}", file=sys.stderr)
         return 2
+    except RecursionError:  # input nested beyond any parser's reach: still one line
+        if os.environ.get("QFOUNDRY_DEBUG"):
+            raise
+        print("qfoundry: error: the input nests too deeply to read", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     finally:
@@ -83,18 +91,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _load_run_input(path: str) -> Any:
+    if path.endswith(".toml"):
+        raise QfoundryError(f"{path} is a device file, not a circuit: run a circuit on it "
+                            f"with `qfoundry run CIRCUIT.qasm --backend {path}`, or see it "
+                            f"with `qfoundry device show {path}`")
     if path.endswith(".json"):
         with open(path, encoding="utf-8") as fh:
-            try:
-                return json.load(fh)
-            except json.JSONDecodeError as exc:
-                raise QfoundryError(f"{path}: not valid JSON: {exc}") from None
+            text = fh.read()
+        from .device_toml import nesting_depth
+        from .limits import MAX_NESTING
+
+        if nesting_depth(text) > MAX_NESTING:
+            raise QfoundryError(f"{path}: the JSON nests more than {MAX_NESTING} deep "
+                                "(qfoundry.limits.MAX_NESTING)")
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise QfoundryError(f"{path}: not valid JSON: {exc}") from None
     if not os.path.exists(path):
         raise QfoundryError(f"{path}: no such file")
     return path  # .qasm and other circuit files: run() reads them
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    for flag, value, least in (("--shots", args.shots, 1), ("--seed", args.seed, 0)):
+        if value is not None and value < least:  # named as the user typed it, not as shots=
+            raise QfoundryError(f"{flag} {value} is invalid: must be an integer >= {least}")
     backend = registry.get_backend(args.backend, engine=args.engine)
     options: dict[str, Any] = {}
     if args.shots is not None:
@@ -184,9 +206,11 @@ def _wait_with_progress(job: Any, *, show: bool, delay: float = 1.0) -> None:
 
     def draw() -> None:
         done, total = job.progress()
-        filled = int(30 * done / total) if total else 30
+        fraction = job.fraction()  # finer than whole experiments (qfoundry.progress)
+        filled = int(30 * fraction)
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} "
-                         f"experiments, {time.perf_counter() - start:.1f} s")
+                         f"experiments, {100 * fraction:3.0f}%, "
+                         f"{time.perf_counter() - start:.1f} s")
         sys.stderr.flush()
 
     while not job.in_final_state():
@@ -224,11 +248,18 @@ def _cmd_engines(args: argparse.Namespace) -> int:
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
-    from .plugin_manager import plugin_infos
+    from .plugin_manager import hook_failures, plugin_infos
 
+    registry.get_registry()  # runs the register hooks, so their failures are known
     for info in plugin_infos():
         dist = f"{info.distribution} {info.version}" if info.distribution else "(no distribution)"
-        state = "ok" if info.loaded else f"FAILED: {info.error}"
+        failed = hook_failures(info.name)
+        if not info.loaded:
+            state = f"FAILED: {info.error}"
+        elif failed:
+            state = "FAILED in " + "; ".join(f"{hook}: {why}" for hook, why in failed.items())
+        else:
+            state = "ok"
         print(f"{info.name:<16} {info.value:<40} {dist:<24} {state}")
     return 0
 

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .backend_base import BackendConfiguration, BackendName, BackendStatus
+from .backend_surface import DeviceSurface
 from .engine import Engine
 from .engine_backend import EngineBackend, _core_options, _with_engine_options
-from .errors import UnsupportedInstructionError
+from .errors import OptionsError, UnsupportedInstructionError
 from .options import Options
 from .qobj import (
     QasmQobj,
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["DeviceBackend", "compact_qubits"]
 
 
-class DeviceBackend(EngineBackend):
+class DeviceBackend(DeviceSurface, EngineBackend):
     """A fake device: a device description run by an engine (``fake_paris``).
 
     The device file is read lazily: building the backend costs nothing until its
@@ -58,6 +59,22 @@ class DeviceBackend(EngineBackend):
     @property
     def name(self) -> BackendName:
         return BackendName("fake_" + self._source.name)
+
+    def _shots_rule(self) -> tuple[int, int]:
+        """The device's ``max_shots`` applies (its ``max_experiments`` does not: parameter
+        sweeps would hit it, and nothing on a simulated device needs it)."""
+        lo, hi = self._options.validator["shots"]
+        return lo, min(hi, self.device.max_shots or hi)
+
+    def set_options(self, **fields: Any) -> None:
+        if "shots" in fields:
+            lo, hi = self._shots_rule()
+            shots = fields["shots"]
+            self._options.check("shots", shots)
+            if shots > hi:
+                raise OptionsError(f"shots={shots} is invalid: device {self._source.name} "
+                                   f"takes at most max_shots = {hi}")
+        super().set_options(**fields)
 
     def _prepare(self, qobj: QasmQobj, options: Mapping[str, Any]) -> QasmQobj:
         """Map experiments onto the device (option ``transpile``), then, for engines that
@@ -116,7 +133,8 @@ class DeviceBackend(EngineBackend):
                     [list(q) for (name, q) in d.gates if name == g])} for g in d.basis_gates],
                 coupling_map=[list(e) for e in d.coupling_map], dt=d.dt,
                 simulator=True, local=True, conditional=True, open_pulse=False, memory=True,
-                max_shots=0, description=d.description, source=d.source,
+                max_shots=d.max_shots or 0, max_experiments=d.max_experiments or 0,
+                description=d.description, source=d.source,
                 engine=self.engine.name, device=d.name,
                 supported_instructions=None if d.supported_instructions is None
                 else list(d.supported_instructions),

@@ -57,7 +57,11 @@ def _problem(kind: str, value: float) -> str | None:
     """Why ``value`` is not a valid figure of ``kind``, or None (shared by parser and models)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return f"expected a number, got {type(value).__name__} {value!r}"
-    if not math.isfinite(value):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return f"is too large to be a figure, got a {value.bit_length()}-bit integer"
+    if not finite:
         return f"must be finite, got {value!r} (leave the key out when it is unknown)"
     if kind == "probability" and not 0.0 <= value <= 1.0:
         return f"is a probability and must lie in [0, 1], got {value!r}"

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+from . import limits
 from .device_model import (
     NAME_PATTERN,
     Device,
@@ -120,10 +121,30 @@ def _join(path: str, key: str) -> str:
 
 
 def _loads(text: str, file: str | None) -> dict:
+    depth = nesting_depth(text)
+    if depth > limits.MAX_NESTING:
+        raise DeviceSpecError(f"arrays or tables nest {depth} deep, more than the limit of "
+                              f"{limits.MAX_NESTING} (qfoundry.limits.MAX_NESTING)", file)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise DeviceSpecError(f"invalid TOML: {exc}", file) from None
+    except RecursionError:  # nesting the bracket count above did not see
+        raise DeviceSpecError("arrays or tables nest too deeply to read", file) from None
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest bracket nesting in TOML or JSON text (``[``/``{``), counted without
+    parsing so that absurd input is refused before a recursive parser meets it. Brackets
+    inside strings count too: an over-estimate, only ever for text that is very odd."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 def _header(r: _Reader, data: dict) -> dict[str, Any]:
@@ -134,7 +155,11 @@ def _header(r: _Reader, data: dict) -> dict[str, Any]:
     engine = r.get(data, "default_engine", "", str, default="auto")
     if not engine:
         r.fail("default_engine", "must name an engine, e.g. 'density_matrix'")
-    return {"name": name, "n_qubits": r.count(data, "n_qubits", "", required=True),
+    n = r.count(data, "n_qubits", "", required=True)
+    if n > limits.MAX_DEVICE_QUBITS:
+        r.fail("n_qubits", f"{n} qubits exceed the limit of {limits.MAX_DEVICE_QUBITS} "
+                           "(qfoundry.limits.MAX_DEVICE_QUBITS; raise it for a larger device)")
+    return {"name": name, "n_qubits": n,
             "source": r.get(data, "source", "", str, default=""),
             "description": r.get(data, "description", "", str, default=""),
             "default_engine": engine}
@@ -157,7 +182,7 @@ def read_header(text: str, file: str | None = None, *,
     if body:
         try:
             data = tomllib.loads(text[:body.start()])
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, RecursionError):
             data = None
         if data is not None and not {"name", "n_qubits"} <= data.keys():
             data = None
@@ -356,5 +381,8 @@ def _warn_t2(device: Device, file: str | None) -> None:
     if bad:
         detail = "; ".join(f"qubits[{q}]: T2 = {p.t2 * 1e6:.2f} us > 2*T1 = "
                            f"{2 * p.t1 * 1e6:.2f} us" for q, p in bad)
-        warnings.warn(f"{file or device.name}: {detail}. Kept as calibrated; the noise model "
-                      "clips T2 to 2*T1, as Qiskit Aer does.", DeviceSpecWarning, stacklevel=4)
+        # Attributed to the device file itself (line 0: no source line is printed), not to
+        # whichever line of qfoundry or of the user's script happened to load it.
+        where = str(file or device.name)
+        warnings.warn_explicit(f"{where}: {detail}. Kept as calibrated; the noise model clips "
+                               "T2 to 2*T1, as Qiskit Aer does.", DeviceSpecWarning, where, 0)

@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .backend_base import (
     Backend,
     BackendConfiguration,
 )
+from .backend_surface import SimulatorSurface
+from .checks import check_job
 from .engine import Engine
 from .errors import (
     OptionsError,
@@ -115,19 +115,25 @@ class EngineBackend(Backend):
             raise OptionsError(
                 f"unknown run option(s) {', '.join(map(repr, unknown))} for backend "
                 f"{self.name}; valid options: {', '.join(self._options)}")
+        for key, value in options.items():
+            self._options.check(key, value)  # before any front end reads them
         is_qobj = isinstance(run_input, (QasmQobj, Mapping))
         opts = copy.copy(self._options)
         qobj = self._to_qobj(run_input, opts, options)
         if is_qobj:  # a Qobj's own config overrides the backend's defaults, not the call's
             cfg = qobj.config.to_dict()
-            opts.update_options(**{k: cfg[k] for k in opts if k in cfg and k not in _CORE_ONLY})
+            for key in opts:
+                if key in cfg and key not in _CORE_ONLY:
+                    try:
+                        opts.update_options(**{key: cfg[key]})
+                    except OptionsError as exc:
+                        raise QobjValidationError(str(exc), f"config.{key}") from None
         opts.update_options(**options)
         resolved = dict(opts)
+        resolve_executor(resolved.get("executor"))  # a bad executor fails before any work
+        check_job(qobj, resolved, self._shots_rule())  # before the transpiler sees it
         if resolved["seed_simulator"] is None:
             resolved["seed_simulator"] = random_seed()
-        elif not isinstance(resolved["seed_simulator"], (int, np.integer)):
-            raise OptionsError(
-                f"seed_simulator={resolved['seed_simulator']!r} is invalid: must be an int")
         qobj = self._prepare(qobj, resolved)  # symbolic angles survive: transpiled once
         qobj, firsts = expand_qobj(qobj, resolved.pop("parameter_binds", None))
         # Value sets differ only in angles: one bound experiment per circuit stands for all.
@@ -154,6 +160,10 @@ class EngineBackend(Backend):
         merged = {**dict(opts), **call_options}
         return to_qobj(run_input, backend=self, shots=merged["shots"], memory=merged["memory"],
                        seed_simulator=merged["seed_simulator"])
+
+    def _shots_rule(self) -> tuple[int, int]:
+        """The (min, max) shots of one experiment on this backend."""
+        return self._options.validator["shots"]
 
     def _prepare(self, qobj: QasmQobj, options: Mapping[str, Any]) -> QasmQobj:
         """Hook for subclasses that rewrite experiments before validation (transpiling)."""
@@ -196,11 +206,6 @@ class EngineBackend(Backend):
                             raise QobjValidationError(
                                 f"memory slot {m} is out of range: {where} has {n_slots}",
                                 f"experiments[{e}].instructions[{i}].memory")
-            shots = getattr(exp.config, "shots", options["shots"])
-            lo, hi = self._options.validator["shots"]
-            if not lo <= shots <= hi:
-                raise QobjValidationError(f"{where}: shots={shots} must be >= {lo} and <= {hi}",
-                                          f"experiments[{e}].config.shots")
             if not getattr(self.engine, "takes_program", False):  # else: validate_program
                 self.engine.validate_experiment(exp, options, self.device)
 
@@ -241,7 +246,7 @@ class EngineBackend(Backend):
         # What each task runs: the lowered program when the engine takes one, else the Qobj.
         work = [exp if prog is None else prog for exp, prog in zip(exps, programs)]
         parts = execute(self.engine, self.device, exps, work, exp_opts, options, executor,
-                        progress=job.set_progress)
+                        progress=job.set_progress, fraction=job.set_fraction)
         results = []
         for e, exp in enumerate(exps):
             out, elapsed = parts[e]
@@ -267,7 +272,7 @@ class EngineBackend(Backend):
         return opts
 
 
-class SimulatorBackend(EngineBackend):
+class SimulatorBackend(SimulatorSurface, EngineBackend):
     """An ideal simulator: an engine alone, under a name (``qasm_simulator``...)."""
 
     def __init__(self, engine: Engine, *, name: str, configuration: Mapping[str, Any],
@@ -283,3 +288,4 @@ class SimulatorBackend(EngineBackend):
         config.update(configuration)
         config["backend_name"] = name
         super().__init__(engine, config, options=options, provider=provider)
+        self._initial_options = dict(self._options)  # DEFAULT_OPTIONS

@@ -27,7 +27,9 @@ __all__ = [
     "NoiseError",
     "TranspilerError",
     "ResultError",
+    "ResultFormatError",
     "DevicePropertyError",
+    "PulseDefaultsError",
     "ParameterError",
     "ObservableError",
     "PrimitiveError",
@@ -41,7 +43,7 @@ class QfoundryError(Exception):
 
 
 class OptionsError(QfoundryError, ValueError):
-    """Raised by run()/set_options() for an option the backend does not have."""
+    """Raised by run(), set_options() and Options validators for an unknown or invalid option."""
 
 
 class QobjValidationError(QfoundryError, ValueError):
@@ -132,6 +134,10 @@ class ResultError(QfoundryError, LookupError):
     """Raised by Result accessors when an experiment or a kind of data is not in the result."""
 
 
+class ResultFormatError(QfoundryError, ValueError):
+    """Raised by Result.from_dict and get_counts() for malformed result data; names the field."""
+
+
 class DevicePropertyError(QfoundryError, LookupError):
     """Raised by device/backend properties lookups for a qubit or gate the device lacks."""
 
@@ -154,6 +160,10 @@ class DrawingError(QfoundryError, ValueError):
 
 class MissingExtraError(QfoundryError, ImportError):
     """Raised when a feature needs an optional extra that is not installed; names the extra."""
+
+
+class PulseDefaultsError(QfoundryError):
+    """Raised by a fake device backend's defaults(): pulse defaults are not modelled."""
 
 
 class IntegrationError(QfoundryError, ValueError):

@@ -34,6 +34,7 @@ import numpy as np
 from .blas import single_blas_thread
 from .engine import Engine, ExperimentOutput
 from .errors import OptionsError, WorkerDiedError
+from .progress import listening
 
 if TYPE_CHECKING:
     from .qobj import QasmQobjExperiment
@@ -66,7 +67,8 @@ def random_seed() -> int:
 def execute(engine: Engine, device: Any, exps: list[QasmQobjExperiment], work: list,
             exp_opts: list[dict[str, Any]], options: Mapping[str, Any],
             executor: Executor | str | None,
-            progress: Callable[[int, int], None] | None = None
+            progress: Callable[[int, int], None] | None = None,
+            fraction: Callable[[float], None] | None = None
             ) -> list[tuple[ExperimentOutput, float]]:
     """Run a job's experiments; one (output, seconds) per experiment, in order.
 
@@ -75,7 +77,9 @@ def execute(engine: Engine, device: Any, exps: list[QasmQobjExperiment], work: l
     seed. Each experiment is split into shot chunks (:func:`split_shots`), the chunks run on
     the executor (:func:`run_units`) and merge back in chunk order (:func:`merge_chunks`),
     so the result never depends on the executor or the order tasks finish. ``progress(done,
-    total)`` is called in this thread as experiments complete.
+    total)`` is called in this thread as experiments complete; ``fraction(f)`` with the
+    fraction of work units done, including what a running engine reports
+    (:mod:`qfoundry.progress`).
     """
     # Work units: (experiment, chunk index, options of one shot chunk). Chunking depends
     # only on the engine and the options, never on the executor, so results never do.
@@ -84,19 +88,23 @@ def execute(engine: Engine, device: Any, exps: list[QasmQobjExperiment], work: l
     outputs: dict[int, list] = {e: [] for e in range(len(exps))}
     for e, _c, _ in units:
         outputs[e].append(None)
-    done_exps = 0
+    done_exps = done_units = 0
+    report = fraction or (lambda f: None)
 
     def collect(unit: tuple, out: tuple[ExperimentOutput, float]) -> None:
-        nonlocal done_exps
+        nonlocal done_exps, done_units
         e, c, _ = unit
         outputs[e][c] = out  # chunk order, whatever order they finish in
+        done_units += 1
+        report(done_units / len(units))
         if all(o is not None for o in outputs[e]):
             done_exps += 1
             if progress is not None:
                 progress(done_exps, len(exps))
 
     with single_blas_thread():  # small products: BLAS threads only oversubscribe (blas.py)
-        run_units(engine, device, exps, units, options, executor, collect, work=work)
+        run_units(engine, device, exps, units, options, executor, collect, work=work,
+                  partial=lambda f: report((done_units + f) / len(units)))
     return [merge_chunks(outputs[e]) for e in range(len(exps))]
 
 
@@ -156,11 +164,13 @@ def share_cores(units: list, parallel: int) -> list:
 
 def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units: list,
               options: Mapping[str, Any], executor: Executor | str | None, collect,
-              work: list | None = None) -> None:
+              work: list | None = None,
+              partial: Callable[[float], None] | None = None) -> None:
     """Run every work unit ``(experiment, chunk, options)`` and ``collect(unit, output)``
     each as it finishes, in the job's thread (which is where progress is reported from).
     ``work[e]`` is what experiment e's tasks run (its lowered program for an engine that
-    takes programs); by default the experiments themselves.
+    takes programs); by default the experiments themselves. ``partial(f)`` hears what a
+    running experiment's engine reports of itself (:mod:`qfoundry.progress`), serially.
 
     No default path starts a process: processes re-import the user's main module, which
     crashes a script without a main guard. They run only for ``executor="processes"``.
@@ -173,7 +183,9 @@ def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units
         executor = "serial"
     if executor == "serial":
         for unit in units:
-            collect(unit, run_experiment_task(engine, exps[unit[0]], unit[2], device))
+            with listening(partial or (lambda f: None)):  # engines' report_progress
+                out = run_experiment_task(engine, exps[unit[0]], unit[2], device)
+            collect(unit, out)
         return
     if executor in EXECUTOR_NAMES:
         units = share_cores(units, min(workers, len(units)))

@@ -79,6 +79,7 @@ class Job:
         self._result: Result | None = None
         self._error: BaseException | None = None
         self._progress = (0, len(qobj.experiments))
+        self._fraction = 0.0
         self._future: Future | None = None
         self._stealable = False
         self.submitted_at: float | None = None
@@ -143,6 +144,16 @@ class Job:
     def progress(self) -> tuple[int, int]:
         """(experiments done, experiments in the job)."""
         return self._progress
+
+    def set_fraction(self, fraction: float) -> None:
+        """Record the finer progress (called by the backend; never decreases)."""
+        self._fraction = max(self._fraction, min(1.0, fraction))
+
+    def fraction(self) -> float:
+        """The fraction of the job's work done, 0 to 1: finished experiments and shot
+        chunks, plus what engines report of the ones running in this process
+        (:mod:`qfoundry.progress`); 1 once the job is done."""
+        return 1.0 if self._status is JobStatus.DONE else self._fraction
 
     def cancel(self) -> bool:
         """Cancel the job if it has not started; returns whether it was cancelled."""

@@ -13,7 +13,9 @@ import numbers
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-__all__ = ["Options"]
+from .errors import OptionsError
+
+__all__ = ["Options", "show"]
 
 _Rule = tuple | list | type
 
@@ -60,8 +62,9 @@ class Options(Mapping[str, Any]):
     def set_validator(self, field: str, validator_value: _Rule) -> None:
         """Attach a rule to an existing field.
 
-        A 2-tuple is an inclusive (min, max) range, a list the allowed values, a type an
-        isinstance check. The current value is not re-checked (as in Qiskit).
+        A 2-tuple is an inclusive (min, max) range (integer bounds: an integer range), a
+        list the allowed values, a type an isinstance check; see :meth:`check`. The
+        current value is not re-checked (as in Qiskit).
         """
         if field not in self._fields:
             raise KeyError(f"Field '{field}' is not present in this options object")
@@ -83,33 +86,40 @@ class Options(Mapping[str, Any]):
                 "a list of allowed values or a type")
         self.validator[field] = validator_value
 
-    def _check(self, field: str, value: Any) -> None:
+    def check(self, field: str, value: Any) -> None:
+        """Raise OptionsError (a ValueError) if ``value`` breaks ``field``'s rule.
+
+        A (min, max) tuple of integers admits integers only (``2.9`` and ``True`` are not
+        shots); a tuple with a float bound admits any real number but a bool; NaN never
+        passes a range. A list admits its values with their kind: ``True`` is not ``1``.
+        """
         rule = self.validator.get(field)
         if rule is None:
             return
         if isinstance(rule, tuple):
             lo, hi = rule
-            try:
-                bad = value < lo or value > hi
-            except TypeError:
-                raise ValueError(
-                    f"{field}={value!r} is invalid: must be a number >= {lo} and <= {hi}"
-                ) from None
-            if bad:
-                raise ValueError(f"{field}={value!r} is invalid: must be >= {lo} and <= {hi}")
+            integral = all(isinstance(b, numbers.Integral) for b in rule)
+            kind = numbers.Integral if integral else numbers.Real
+            what = "an integer" if integral else "a number"
+            if isinstance(value, bool) or not isinstance(value, kind):
+                raise OptionsError(f"{field}={show(value)} is invalid: must be {what} "
+                                   f">= {lo} and <= {hi}, not {type(value).__name__}")
+            if not lo <= value <= hi:  # also refuses NaN
+                raise OptionsError(f"{field}={show(value)} is invalid: must be >= {lo} "
+                                   f"and <= {hi}")
         elif isinstance(rule, list):
-            if value not in rule:
-                raise ValueError(
-                    f"{field}={value!r} is invalid: not a valid choice, must be one of {rule}")
-        elif not isinstance(value, rule):
-            raise ValueError(
-                f"{field}={value!r} is invalid: must be of type {rule.__name__}, "
+            if not any(_same(value, allowed) for allowed in rule):
+                raise OptionsError(f"{field}={show(value)} is invalid: not a valid choice, "
+                                   f"must be one of {rule}")
+        elif not isinstance(value, rule):  # isinstance, as Qiskit: True passes `int`
+            raise OptionsError(
+                f"{field}={show(value)} is invalid: must be of type {rule.__name__}, "
                 f"not {type(value).__name__}")
 
     def update_options(self, **fields: Any) -> None:
         """Validate every field first, then store them all (new names are added)."""
         for key, value in fields.items():
-            self._check(key, value)
+            self.check(key, value)
         self._fields.update(fields)
 
     # -- value semantics ------------------------------------------------------
@@ -147,6 +157,28 @@ class Options(Mapping[str, Any]):
             out += "\nWhere:\n" + "\n".join(
                 f"\t{k} is {_describe(v)}" for k, v in self.validator.items())
         return out
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for a message, shortened; never fails (``repr(10**5000)`` raises)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a message must not fail on the value it reports
+        text = (f"<a {value.bit_length()}-bit int>" if isinstance(value, int)
+                else f"<{type(value).__name__}>")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _same(value: Any, allowed: Any) -> bool:
+    """``value == allowed`` of the same kind: bools only match bools, floats not ints."""
+    if isinstance(value, bool) != isinstance(allowed, bool):
+        return False
+    if isinstance(allowed, numbers.Integral) and not isinstance(value, numbers.Integral):
+        return False
+    try:
+        return bool(value == allowed)
+    except Exception:  # noqa: BLE001 - arrays and odd types are simply not a match
+        return False
 
 
 def _describe(rule: _Rule) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "plugin_infos",
     "call_hook_safely",
     "call_impl_safely",
+    "hook_failures",
 ]
 
 ENTRY_POINT_GROUP = "qfoundry"
@@ -76,7 +77,9 @@ def make_plugin_manager(*, load_entry_points: bool = True,
             try:
                 module = ep.load()
                 pm.register(module, name=ep.name)
-            except Exception as exc:  # noqa: BLE001 - any failure is the plugin's
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure is the plugin's
+                # SystemExit too: a plugin that calls sys.exit() on import must not end the
+                # user's program or break every get_backend(). KeyboardInterrupt still stops.
                 reason = f"{type(exc).__name__}: {exc}"
                 warnings.warn(
                     f"Error importing plugin {ep.name!r} (entry point {ep.value!r}): {reason}",
@@ -118,6 +121,8 @@ def reset_plugin_manager(pm: pluggy.PluginManager | None = None) -> None:
     global _default_pm
     with _lock:
         _default_pm = pm
+    with _failures_lock:
+        _hook_failures.clear()
     for callback in list(_on_reset):
         callback()
 
@@ -145,8 +150,21 @@ def call_impl_safely(impl: Any, hook_name: str, kwargs: dict[str, Any]) -> list[
     """
     try:
         return [impl.function(*[kwargs[name] for name in impl.argnames])]
-    except Exception as exc:  # noqa: BLE001 - a plugin's failure must not spread
-        warnings.warn(
-            f"Plugin {impl.plugin_name!r} raised in {hook_name}: "
-            f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=3)
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin's failure must not spread
+        reason = f"{type(exc).__name__}: {exc}"
+        with _failures_lock:
+            _hook_failures.setdefault(impl.plugin_name, {})[hook_name] = reason
+        warnings.warn(f"Plugin {impl.plugin_name!r} raised in {hook_name}: {reason}",
+                      PluginWarning, stacklevel=3)
         return []
+
+
+# plugin name -> {hook name: last failure}, for `qfoundry plugins` (cleared on reset)
+_hook_failures: dict[str, dict[str, str]] = {}
+_failures_lock = threading.Lock()
+
+
+def hook_failures(plugin: str) -> dict[str, str]:
+    """The hooks of ``plugin`` that raised in this process (hook name -> reason)."""
+    with _failures_lock:
+        return dict(_hook_failures.get(plugin, {}))

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 
 from ._qasm2_export import dumps
 from ._qasm2_parser import (
-    MAX_INSTRUCTIONS,
     MAX_REGISTER_SIZE,
     QELIB1,
     parse,
@@ -31,12 +30,12 @@ from .circuit import Circuit
 from .errors import QasmError
 
 __all__ = ["loads", "load", "dumps", "dump", "qelib1_signatures", "QELIB1", "QasmError",
-           "MAX_REGISTER_SIZE", "MAX_INSTRUCTIONS"]
+           "MAX_REGISTER_SIZE"]
 
 
 def loads(text: str | bytes, *, name: str | None = None, include_path: Sequence[str] = (".",),
           flatten: bool = False, filename: str = "<string>",
-          native: Sequence[str] = ()) -> Circuit:
+          native: Sequence[str] = (), confine_includes: bool = True) -> Circuit:
     """Parse an OpenQASM 2.0 program into a Circuit.
 
     :param text: the program (``bytes`` are decoded as UTF-8).
@@ -47,15 +46,20 @@ def loads(text: str | bytes, *, name: str | None = None, include_path: Sequence[
     :param native: gates the program defines that are kept by name, as qelib1's are,
         instead of expanded: Qiskit's export defines its standard gates missing from
         qelib1 (``ecr``, ``iswap``...), which devices and engines know natively.
+    :param confine_includes: read includes only inside ``include_path`` (and an included
+        file's own directory); False, for a trusted program, lets them read any file.
     :raises QasmError: for any malformed program, with file, line and column.
     """
-    qregs, cregs, data = parse(text, filename, include_path, flatten, False, frozenset(native))
+    qregs, cregs, data = parse(text, filename, include_path, flatten, False, frozenset(native),
+                               confine_includes)
     return Circuit._from_parts(qregs, cregs, data, name)
 
 
 def load(path: str | os.PathLike, *, name: str | None = None,
-         include_path: Sequence[str] = (), flatten: bool = False) -> Circuit:
-    """Parse an OpenQASM 2.0 file; includes resolve next to it, then on ``include_path``.
+         include_path: Sequence[str] = (), flatten: bool = False,
+         confine_includes: bool = True) -> Circuit:
+    """Parse an OpenQASM 2.0 file; includes resolve next to it, then on ``include_path``
+    (only inside those directories unless ``confine_includes=False``).
 
     The circuit is named after the file (``bell.qasm`` -> ``"bell"``) unless ``name`` is given.
     """
@@ -63,7 +67,8 @@ def load(path: str | os.PathLike, *, name: str | None = None,
     text = read_file(path, QasmError("cannot read the program", path))
     if name is None:
         name = os.path.splitext(os.path.basename(path))[0]
-    qregs, cregs, data = parse(text, path, include_path, flatten, True)
+    qregs, cregs, data = parse(text, path, include_path, flatten, True,
+                               confine=confine_includes)
     return Circuit._from_parts(qregs, cregs, data, name)
 
 

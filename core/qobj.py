@@ -172,7 +172,10 @@ def _decode_params(name: str, params: list) -> list:
         matrix = to_complex_array(matrix) if matrix.ndim == 3 else matrix.astype(complex)
         return [matrix, *params[1:]]
     if name == "initialize":
-        arr = np.asarray(params)
+        try:
+            arr = np.asarray(params)
+        except (TypeError, ValueError):  # ragged: left for run()'s checks to name
+            return list(params)
         if arr.ndim == 2 and arr.shape[1] == 2 and arr.dtype.kind in "biuf":
             return list(arr[:, 0] + 1j * arr[:, 1])
     return list(params)

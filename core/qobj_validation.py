@@ -96,6 +96,10 @@ def _validate_instruction(inst: Any, n_qubits: int | None, slots: int | None, pa
                  f"repeats a qubit: {list(inst['qubits'])}", f"{path}.qubits")
     if "params" in inst:
         _require(isinstance(inst["params"], (list, tuple)), "must be a list", f"{path}.params")
+        if name == "unitary":
+            _require(bool(inst["params"]) and _is_complex_data(inst["params"][0]),
+                     "must be the unitary's matrix: complex numbers or [re, im] pairs",
+                     f"{path}.params[0]")
     if name == "measure":
         _require("qubits" in inst and "memory" in inst, "measure needs qubits and memory", path)
         _int_list(inst["memory"], f"{path}.memory", slots, "memory slot")
@@ -120,6 +124,14 @@ def _validate_instruction(inst: Any, n_qubits: int | None, slots: int | None, pa
     if "conditional" in inst and not isinstance(inst["conditional"], Mapping):
         _require(_is_int(inst["conditional"]) and inst["conditional"] >= 0,
                  "must be a non-negative integer (a register bit)", f"{path}.conditional")
+
+
+def _is_complex_data(value: Any) -> bool:
+    try:
+        np.asarray(value, dtype=complex)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def _is_hex(text: str) -> bool:

@@ -74,6 +74,12 @@ class Registry:
 
     def _add_device(self, source: Any, plugin: str) -> None:
         src = source if isinstance(source, DeviceSource) else DeviceSource.from_any(source)
+        if src.name in self.devices:  # name both files, not only the plugin(s)
+            first = self.devices[src.name]
+            raise DuplicateNameError(
+                f"device {src.name!r} is registered twice: by plugin "
+                f"{self.origin[('devices', src.name)]!r} from {first.origin} and by plugin "
+                f"{plugin!r} from {src.origin}")
         self._claim("devices", src.name, plugin)
         self.devices[src.name] = src
 

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ResultError
+from .errors import QfoundryError, ResultError, ResultFormatError
+from .options import show
 from .qobj import QobjEncoder, QobjExperimentHeader, QobjHeader, to_complex_array
 
 __all__ = ["Result", "ExperimentResult", "format_counts", "format_memory"]
@@ -24,7 +25,11 @@ _ARRAY_KEYS = ("statevector", "unitary", "density_matrix")
 
 
 def _hex_to_bits(hexstring: str, header: Any) -> str:
-    bits = bin(int(hexstring, 16))[2:]
+    try:
+        bits = bin(int(hexstring, 16))[2:]
+    except (TypeError, ValueError):
+        raise ResultFormatError(f"{show(hexstring)} is not a hex outcome such as '0x3' "
+                                f"(experiment {show(getattr(header, 'name', None))})") from None
     slots = getattr(header, "memory_slots", None)
     if slots is None:
         return bits
@@ -94,6 +99,8 @@ class ExperimentResult:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ExperimentResult:
+        """Build from the dict form, checking every field (ResultFormatError names it)."""
+        _check_experiment_dict(d, "results[0]")
         data = dict(d.get("data") or {})
         for key in _ARRAY_KEYS:
             if key in data:
@@ -228,6 +235,16 @@ class Result:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Result:
+        """Build from the dict form (``to_dict``, Qiskit's ``Result.to_dict()``), checking
+        every field on the way: ResultFormatError names the first bad one."""
+        _require(isinstance(d, Mapping), f"a Result dict must be a dict, not {type(d).__name__}",
+                  "result")
+        _require(isinstance(d.get("backend_name"), str), "is required and must be a string",
+                 "backend_name")
+        results = d.get("results", [])
+        _require(isinstance(results, list), f"must be a list, got {show(results)}", "results")
+        for k, r in enumerate(results):
+            _check_experiment_dict(r, f"results[{k}]")
         return cls(
             backend_name=d["backend_name"], backend_version=d.get("backend_version", ""),
             job_id=d.get("job_id", ""),
@@ -247,3 +264,59 @@ class Result:
     def __repr__(self) -> str:
         return (f"Result(backend_name={self.backend_name!r}, job_id={self.job_id!r}, "
                 f"success={self.success}, experiments={len(self.results)})")
+
+
+def _require(cond: bool, message: str, path: str) -> None:
+    if not cond:
+        raise ResultFormatError(f"{path}: {message}")
+
+
+def _check_experiment_dict(r: Any, path: str) -> None:
+    """One experiment result's dict: data, counts, memory and header as the formatter
+    needs them, so a bad file fails here rather than in get_counts()."""
+    from .checks import check_header
+
+    _require(isinstance(r, Mapping), f"must be a dict, got {show(r)}", path)
+    data = r.get("data") or {}
+    _require(isinstance(data, Mapping), f"must be a dict, got {show(data)}", f"{path}.data")
+    counts = data.get("counts", {})
+    _require(isinstance(counts, Mapping), f"must be a dict, got {show(counts)}",
+             f"{path}.data.counts")
+    for key, value in counts.items():
+        _require(isinstance(key, str) and _outcome(key), f"key {show(key)} is not a hex "
+                 "outcome such as '0x3' (or a bit string)", f"{path}.data.counts")
+        _require(isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                 and value >= 0, f"count {show(value)} of {key!r} must be a non-negative "
+                 "integer", f"{path}.data.counts")
+    memory = data.get("memory", [])
+    _require(isinstance(memory, list) and all(isinstance(m, str) and _outcome(m)
+                                              for m in memory),
+             "must be a list of hex outcomes such as '0x3'", f"{path}.data.memory")
+    header = r.get("header") or {}
+    _require(isinstance(header, Mapping), f"must be a dict, got {show(header)}",
+             f"{path}.header")
+    for key in ("memory_slots", "n_qubits"):
+        value = header.get(key)
+        _require(value is None or (isinstance(value, (int, np.integer))
+                                   and not isinstance(value, bool) and value >= 0),
+                 f"must be a non-negative integer, got {show(value)}", f"{path}.header.{key}")
+    try:
+        check_header(QobjExperimentHeader.from_dict(header), "header", f"{path}.header")
+    except QfoundryError as exc:
+        raise ResultFormatError(str(exc)) from None
+    for key in ("shots", "meas_level"):
+        value = r.get(key, 0)
+        _require(isinstance(value, (int, np.integer)) and not isinstance(value, bool),
+                 f"must be an integer, got {show(value)}", f"{path}.{key}")
+    _require(isinstance(r.get("metadata") or {}, Mapping), "must be a dict",
+             f"{path}.metadata")
+
+
+def _outcome(key: str) -> bool:
+    if key.startswith(("0x", "0X")):
+        try:
+            int(key, 16)
+        except ValueError:
+            return False
+        return True
+    return all(c in "01 " for c in key)

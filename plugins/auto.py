@@ -6,7 +6,9 @@ for n active qubits (a density-matrix step costs about 2^n statevector steps), a
 only when the measurements can be sampled from the final state. :class:`AutoEngine`
 applies the same rule, in this order (docs/engines.md, "The automatic choice"):
 
-1. an instruction only one engine runs decides (``save_density_matrix``: density matrix);
+1. an instruction only one engine runs decides (``save_density_matrix``: density matrix),
+   and so does the option ``save_density_matrix=True`` (density matrix, or a clear
+   SimulationTooLargeError at run() when it does not fit);
    ``save_expval`` (an expectation value) wants an exact engine whatever the shot count:
    trajectories when there is no quantum noise and no mid-circuit measurement (one pure
    state, exact), else the density matrix within its cap, else trajectories (a mean with
@@ -64,6 +66,8 @@ def choose_engine(experiment: Any, options: Mapping[str, Any],
     only_trajectory = sorted(names - _DENSITY.supported_instructions)
     if only_trajectory:
         return _TRAJECTORY, f"{', '.join(only_trajectory)} needs trajectories"
+    if options.get("save_density_matrix"):  # too large: the density engine refuses it at run()
+        return _DENSITY, "save_density_matrix=True needs the density matrix"
     nm = noise_model_for(device, options)
     n = len(program.active_qubits(nm))
     cap = density_matrix_cap(options)

@@ -25,11 +25,15 @@ from qfoundry.errors import QfoundryError
 from qfoundry.hookspecs import hookimpl
 
 __all__ = ["register_devices", "shipped_device_files", "user_device_files",
-           "DATA_PACKAGE", "DEVICE_PATH_VARIABLE"]
+           "DATA_PACKAGE", "DEVICE_PATH_VARIABLE", "DeviceFileWarning"]
 
 #: The package holding the shipped TOML files (the repository's ``devices/`` folder).
 DATA_PACKAGE = "qfoundry.devices"
 DEVICE_PATH_VARIABLE = "QFOUNDRY_DEVICE_PATH"
+
+
+class DeviceFileWarning(UserWarning):
+    """Warns that a file in ``QFOUNDRY_DEVICE_PATH`` was skipped (the others still load)."""
 
 
 def shipped_device_files() -> list[Any]:
@@ -50,8 +54,9 @@ def user_device_files(value: str | None = None) -> Iterator[Path]:
             continue
         directory = Path(entry).expanduser()
         if not directory.is_dir():
-            warnings.warn(f"{DEVICE_PATH_VARIABLE} entry {entry!r} is not a directory; "
-                          "ignored", UserWarning, stacklevel=2)
+            warnings.warn_explicit(f"{DEVICE_PATH_VARIABLE} entry {entry!r} is not a "
+                                   "directory; ignored", DeviceFileWarning,
+                                   DEVICE_PATH_VARIABLE, 0)
             continue
         yield from sorted(p for p in directory.glob("*.toml") if p.is_file())
 
@@ -66,8 +71,12 @@ def register_devices(register: Callable[[Any], None]) -> None:
         # so loading them does not warn on every run of fake_paris.
         register(DeviceSource.from_path(resource, quiet=True))
     for path in user_device_files():
-        # One broken or clashing user file must not hide the others: report it and go on.
+        # One broken or clashing user file must not hide the others: report it, naming
+        # the file (as the warning's location too, so no Python source line is printed).
         try:
             register(path)
-        except QfoundryError as exc:
-            warnings.warn(f"device file {path} skipped: {exc}", UserWarning, stacklevel=2)
+        except Exception as exc:  # noqa: BLE001 - any failure is this one file's
+            reason = str(exc) if isinstance(exc, QfoundryError) else \
+                f"{type(exc).__name__}: {exc}"
+            warnings.warn_explicit(f"device file {path} skipped: {reason}", DeviceFileWarning,
+                                   str(path), 0)

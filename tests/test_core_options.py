@@ -124,7 +124,7 @@ def test_tuple_bounds_for_floats():
 
 
 def test_tuple_bound_against_an_incomparable_value_is_a_value_error(opts):
-    with pytest.raises(ValueError, match=r"shots='many'.*number"):
+    with pytest.raises(ValueError, match=r"shots='many'.*integer"):
         opts["shots"] = "many"
 
 

@@ -17,7 +17,7 @@ from qfoundry import Circuit
 from qfoundry.errors import NoiseError, SimulationTooLargeError
 from qfoundry.noise import NoiseModel, depolarizing
 
-SHOTS = 20000
+SHOTS = 8192  # fake_paris max_shots; tolerances below scale with it
 
 
 @pytest.fixture(scope="module")

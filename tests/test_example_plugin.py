@@ -84,3 +84,39 @@ def test_cli_lists_and_runs_the_plugin(venv_python, tmp_path):
     result = json.loads(run_in_venv(venv_python, *cli, "run", str(qobj), "--backend", BACKEND,
                                     "--shots", "5", "--json"))
     assert result["backend"] == BACKEND and result["results"][0]["counts"] == {"010": 5}
+
+
+def test_the_documented_fresh_venv_install_works(tmp_path):
+    """docs/writing-plugins.md: ``pip install /path/to/qfoundry ./tests/example_plugin`` in
+    a venv that has no qfoundry: pip takes qfoundry from the local source, not the index."""
+    import shutil
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    src = tmp_path / "qfoundry"  # a copy: the build must not write into the repository
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(repo / name, src / name)
+    for name in ("core", "plugins", "devices"):
+        shutil.copytree(repo / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    plugin = shutil.copytree(EXAMPLE, tmp_path / "example_plugin",
+                             ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    env = tmp_path / "fresh"
+    # --without-pip: the venv uses the system's pip and setuptools (new enough to build
+    # offline), where ensurepip would shadow them with its own older setuptools.
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
+                    str(env)], check=True, timeout=120)
+    python = env / "bin" / "python"
+    assert subprocess.run([str(python), "-c", "import qfoundry"],
+                          capture_output=True).returncode != 0  # really no qfoundry yet
+    install = subprocess.run([str(python), "-m", "pip", "install", "--no-input",
+                              "--disable-pip-version-check", "--no-index",
+                              "--no-build-isolation", str(src), str(plugin)],
+                             capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stdout + install.stderr
+    out = subprocess.run([str(env / "bin" / "qfoundry"), "plugins"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    example = next(line for line in out.stdout.splitlines() if line.startswith("example"))
+    assert example.endswith("ok")

@@ -241,7 +241,7 @@ def test_dump_and_load_roundtrip(tmp_path):
     ("qreg q[-1];", 1, 8, "a register size"),
     ("qreg gate[1];", 1, 6, "'gate' is a reserved word"),
     ("qreg pi[1];", 1, 6, "'pi' is a reserved word"),
-    ("OPENQASM 3.0;", 1, 10, "only 2.0 is supported"),
+    ("OPENQASM 3.0;", 1, 10, "OpenQASM 3 is not supported (yet)"),
     ("qreg q[1];\nOPENQASM 2.0;", 2, 1, "only the first statement"),
     ("qreg q[1]; U(1 2,0,0) q[0];", 1, 16, "expected ')'"),
     ("qreg q[1]; U(,0,0) q[0];", 1, 14, "expected a number"),

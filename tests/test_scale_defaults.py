@@ -8,6 +8,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+from concurrent.futures import Executor, Future
 
 import pytest
 
@@ -151,3 +154,99 @@ def _ghz(n):
         c.cx(q, q + 1)
     c.measure(list(range(n)), list(range(n)))
     return c
+
+
+# -- progress -----------------------------------------------------------------------------------
+class _Halfway(qfoundry.Engine):
+    """Reports half its experiment done, then waits until the test has seen it."""
+
+    name = "halfway"
+    supported_instructions = frozenset({"measure"})
+    seen = threading.Event()
+
+    def run_experiment(self, experiment, options, device=None):
+        from qfoundry.progress import report_progress
+
+        report_progress(0.5)
+        assert self.seen.wait(30)
+        return qfoundry.ExperimentOutput({"counts": {"0x0": 1}}, 1)
+
+
+def test_a_single_long_experiment_reports_finer_progress():
+    backend = qfoundry.SimulatorBackend(_Halfway(), name="halfway",
+                                        configuration={"n_qubits": 1})
+    job = backend.run(_qobj("long"), shots=1)
+    deadline = time.monotonic() + 30
+    while job.fraction() < 0.5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert job.fraction() == 0.5 and job.progress() == (0, 1)  # experiments: still (0, 1)
+    _Halfway.seen.set()
+    job.result(timeout=30)
+    assert job.fraction() == 1.0 and job.progress() == (1, 1)
+
+
+class _ReverseExecutor(Executor):
+    """Finishes its tasks last-submitted first, one at a time, recording the job's
+    progress after each: as Dask does when early tasks are slow."""
+
+    def __init__(self, n):
+        self.n, self.pending, self.seen, self.job = n, [], [], None
+
+    def submit(self, fn, *args, **kwargs):
+        fut = Future()
+        self.pending.append((fut, fn, args, kwargs))
+        if len(self.pending) == self.n:
+            self.thread = threading.Thread(target=self._finish)
+            self.thread.start()
+        return fut
+
+    def _finish(self):
+        for k, (fut, fn, args, kwargs) in enumerate(reversed(self.pending), 1):
+            fut.set_result(fn(*args, **kwargs))
+            deadline = time.monotonic() + 10
+            while self.job is None or self.job.progress()[0] < k:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.005)
+            self.seen.append(self.job.progress() if self.job else None)
+
+
+def test_progress_moves_as_tasks_finish_in_any_order():
+    circuits = [_ghz(2) for _ in range(5)]
+    pool = _ReverseExecutor(5)
+    job = qfoundry.get_backend("qasm_simulator").run(circuits, executor=pool, shots=10)
+    pool.job = job
+    job.result(timeout=60)
+    pool.thread.join(30)
+    assert pool.seen == [(k, 5) for k in range(1, 6)]
+
+
+def test_progress_moves_under_dask_as_experiments_finish():
+    distributed = pytest.importorskip("dask.distributed")
+    seen = []
+
+    class Recorder:
+        __name__ = "recorder"
+
+        @qfoundry.hookimpl
+        def job_progress(self, job, done, total):
+            seen.append((done, total, time.monotonic()))
+
+    from qfoundry import plugin_manager as pm_module
+
+    pm = pm_module.get_plugin_manager()
+    pm.register(Recorder(), name="recorder")
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster, \
+                distributed.Client(cluster) as client:
+            circuits = [_ghz(12) for _ in range(40)]
+            start = time.monotonic()
+            qfoundry.get_backend("qasm_simulator").run(circuits, executor=client,
+                                                       shots=50).result(timeout=300)
+            end = time.monotonic()
+    finally:
+        pm.unregister(name="recorder")
+    assert [d for d, _, _ in seen] == list(range(1, 41))
+    # the first experiment is reported well before the last: not all at the end
+    assert seen[0][2] - start < 0.9 * (end - start)

@@ -119,4 +119,4 @@ def test_cli_progress_bar_draws_on_stderr(monkeypatch):
     cli._wait_with_progress(job, show=True, delay=0.0)
     assert job.done()
     text = err.getvalue()
-    assert "/30 experiments" in text and text.endswith("\n")
+    assert "/30 experiments" in text and "100%" in text and text.endswith("\n")

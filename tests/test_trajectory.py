@@ -327,7 +327,7 @@ def _amplitude_damped():
 ])
 def test_agrees_with_the_density_matrix_engine(backends, name, circuit, options):
     trajectory, density = backends
-    shots = 20000
+    shots = 8192  # the device max_shots (Paris)
     common = dict(shots=shots, seed_transpiler=5, **options)
     ours = trajectory.run(circuit, seed_simulator=1, **common).result()
     theirs = density.run(circuit, seed_simulator=2, **common).result()

@@ -286,8 +286,8 @@ def _device_gate_error(gate: str, qubits: tuple[int, ...], props: Any,
         eps = scale * eps
         if eps > 1 - f_relax:
             eps = min(eps, d / (d + 1))
-            lam = d * (eps - (1 - f_relax)) / (d * f_relax - 1)
-            lam = min(lam, 4 ** len(qubits) / (4 ** len(qubits) - 1))
+            denom, cap = d * f_relax - 1, 4 ** len(qubits) / (4 ** len(qubits) - 1)
+            lam = cap if denom <= 0 else min(d * (eps - (1 - f_relax)) / denom, cap)  # Aer limit
             depol_error = depolarizing(lam, len(qubits))
     if depol_error is not None and relax_error is not None:
         return depol_error.compose(relax_error)

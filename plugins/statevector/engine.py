@@ -32,6 +32,7 @@ from qfoundry.options import Options
 from qfoundry.program import Program as Lowered
 from qfoundry.program import checked_amplitudes
 
+from .._sim import memory
 from .._sim.expval import expval_tensor
 from .._sim.fusion import relabel
 from .chunked import cpu_count
@@ -47,6 +48,9 @@ _BYTES_PER_AMPLITUDE = 16
 # A run holds the state, a spare buffer for out-of-place products and the probabilities
 # (half a state): 2.5 states; 4 leaves room for the interpreter and the waiting branches.
 _STATES_PER_RUN = 4
+# A unitary run peaks at 3.6 copies of the 4^n matrix (measured: ru_maxrss growth of 11-
+# and 12-qubit runs, result read back included); 4 leaves a little room.
+_UNITARY_COPIES = 4
 _METHODS = ["automatic", "statevector", "unitary"]
 
 
@@ -123,6 +127,18 @@ class StatevectorEngine(Engine):
 
     def _check_size(self, program: Lowered, options: Mapping[str, Any]) -> None:
         n = program.num_qubits
+        if options.get("method") == "unitary":
+            # What the job really allocates, against the memory free now: a 14-qubit
+            # unitary passed the physical-memory limit and died of MemoryError after 15 s.
+            copy = _BYTES_PER_AMPLITUDE << (2 * n)
+            free = memory.available_bytes(options)
+            if _UNITARY_COPIES * copy > free:
+                raise SimulationTooLargeError(
+                    f"experiment {program.name!r} has {n} qubits: its unitary takes "
+                    f"{_UNITARY_COPIES} copies of {memory.format_bytes(copy)} (the matrix, a "
+                    f"product buffer, the result), "
+                    f"{memory.format_bytes(_UNITARY_COPIES * copy)}, but only "
+                    f"{memory.format_bytes(free)} of memory is available now")
         limit = self.max_qubits(options)
         if n > limit:
             what = "unitary" if options.get("method") == "unitary" else "statevector"

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from qfoundry.program import condition_holds
+from qfoundry.progress import report_progress
 
 from .probabilities import marginal, row_masses, row_probabilities
 from .program import Program
@@ -217,6 +218,8 @@ def _walk(prog: Program, entry: tuple, rng: np.random.Generator, max_waiting: in
             if op == "gate":
                 apply_gate(st, step.gate, step.args)
                 pc += 1
+                if not pc & 31:  # the job's finer progress (qfoundry.progress); cheap
+                    report_progress(pc / len(steps))
                 continue
             if op == "bfunc":
                 mask, test, val, rbit, mbit = step.args
