@@ -154,10 +154,29 @@ class AutoEngine(Engine):
 
     def run_program(self, program: Program, options: Mapping[str, Any],
                     device: Any = None) -> ExperimentOutput:
-        engine, reason = choose_engine(program, options, device)
+        engine, reason = _choice(program, options, device)
         out = engine.run_program(program, options, device)
         out.metadata = {**out.metadata, "engine": engine.name, "engine_reason": reason}
         return out
+
+
+def _choice(program: Program, options: Mapping[str, Any], device: Any) -> tuple[Engine, str]:
+    """choose_engine, made once per parameter sweep: its value sets differ only in angles,
+    which the rule never looks at (the template's cache keeps the answer, with the device
+    and options it was made for, compared by identity and value)."""
+    template = program.template
+    if template is None:
+        return choose_engine(program, options, device)
+    # plain values by value, anything else (a NoiseModel...) by identity; the entry keeps
+    # those objects alive, so an id cannot be reused while it is cached
+    key = tuple(sorted((k, v if isinstance(v, (bool, int, float, str, type(None))) else id(v))
+                       for k, v in options.items() if k != "seed_simulator"))
+    hit = template.cache.get("auto")
+    if hit is not None and hit[0] is device and hit[1] == key:
+        return hit[3]
+    choice = choose_engine(program, options, device)
+    template.cache["auto"] = (device, key, dict(options), choice)
+    return choice
 
 
 _ENGINE = AutoEngine()
