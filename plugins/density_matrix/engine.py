@@ -55,6 +55,9 @@ class DensityMatrixEngine(Engine):
     """Density-matrix simulation with the device's noise (see the module docstring)."""
 
     name = "density_matrix"
+    # A sweep's value sets may come without their symbolic gates' matrices: the engine
+    # takes them from the template it compiled once (sweep.py).
+    compiles_templates = True
     models_noise = True
     description = "Exact density-matrix simulation with noise (fake devices, custom models)"
     supported_instructions = frozenset(GATES) | frozenset(

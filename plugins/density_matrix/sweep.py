@@ -65,6 +65,8 @@ def bind_slots(template: Program, lowered: Lowered, nm: NoiseModel | None, dt: f
             steps.append(Op(tuple(local[q] for q in op.qubits), stack[index], step.cond))
             continue
         where = f"instruction {op.index} ({op.name} on qubits {list(op.qubits)})"
+        if op.matrix is None:  # bound without its matrix (compiles_templates)
+            op = op._replace(matrix=GATES[op.name].matrix(op.params, len(op.qubits)))
         for superop, phys in _superops(op, nm, dt, where):
             if all(q in local for q in phys):
                 steps.append(Op(tuple(local[q] for q in phys), ptm(superop, len(phys)),
