@@ -22,7 +22,16 @@ from qfoundry.gates import GATES
 from qfoundry.noise.model import NoiseModel
 from qfoundry.program import Program as Lowered
 
-from .program import Op, Program, Slot, _pauli_basis, _superops, compile_experiment, ptm
+from .program import (
+    Op,
+    Program,
+    Rotation,
+    Slot,
+    _pauli_basis,
+    _superops,
+    compile_experiment,
+    ptm,
+)
 
 __all__ = ["compiled", "bind_slots", "slot_stacks"]
 
@@ -62,7 +71,12 @@ def bind_slots(template: Program, lowered: Lowered, nm: NoiseModel | None, dt: f
         op = lowered.ops[step.pos]
         stack = None if stacks is None or index is None else stacks.get(step.pos)
         if stack is not None:
-            steps.append(Op(tuple(local[q] for q in op.qubits), stack[index], step.cond))
+            matrix = stack[index]
+            if matrix.shape == (4, 4) and _is_xy_rotation(matrix):
+                steps.append(Rotation(local[op.qubits[0]], float(matrix[1, 1]),
+                                      float(matrix[2, 1]), step.cond))
+            else:
+                steps.append(Op(tuple(local[q] for q in op.qubits), matrix, step.cond))
             continue
         where = f"instruction {op.index} ({op.name} on qubits {list(op.qubits)})"
         if op.matrix is None:  # bound without its matrix (compiles_templates)
@@ -72,6 +86,14 @@ def bind_slots(template: Program, lowered: Lowered, nm: NoiseModel | None, dt: f
                 steps.append(Op(tuple(local[q] for q in phys), ptm(superop, len(phys)),
                                 step.cond))
     return replace(template, steps=steps)
+
+
+def _is_xy_rotation(r: np.ndarray) -> bool:
+    """Whether a one-qubit PTM only rotates the X and Y coefficients (``rz`` without
+    noise): [[1, 0, 0, 0], [0, c, -s, 0], [0, s, c, 0], [0, 0, 0, 1]] exactly."""
+    return (r[0, 0] == 1.0 and r[3, 3] == 1.0 and r[1, 1] == r[2, 2] and r[1, 2] == -r[2, 1]
+            and not r[0, 1:].any() and not r[1:, 0].any() and not r[3, :3].any()
+            and not r[:3, 3].any())
 
 
 def slot_stacks(prog: Program, template: Lowered, nm: NoiseModel | None
