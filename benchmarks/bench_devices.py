@@ -124,7 +124,7 @@ def part_transpile(repeat: int, seeds: int) -> str:
     return "\n".join(lines)
 
 
-def part_ghz(repeat: int, shots: int = 1000) -> str:
+def part_ghz(repeat: int, sizes: tuple[int, ...] = (5, 12, 20), shots: int = 1000) -> str:
     from qiskit import transpile as qiskit_transpile
     from qiskit_aer import AerSimulator
     from qiskit_ibm_runtime.fake_provider import FakeSherbrooke
@@ -162,18 +162,19 @@ def part_ghz(repeat: int, shots: int = 1000) -> str:
     lines = ["| GHZ | qfoundry cold | Qiskit + Aer cold (ratio) | qfoundry warm | "
              "Qiskit + Aer warm (ratio) | P(all 0 or all 1) ours / Aer |",
              "|---|---|---|---|---|---|"]
-    for n in (5, 12, 20):
+    for n in sizes:
         qc = ghz(n)
         best = {k: math.inf for k in ("oc", "qc", "ow", "qw")}
         for _ in range(repeat):
-            counts_q, t = _timed(qiskit_cold, qc)
-            best["qc"] = min(best["qc"], t)
-            counts_o, t = _timed(ours_cold, qc)
-            best["oc"] = min(best["oc"], t)
-            _, t = _timed(qiskit_warm, qc)
-            best["qw"] = min(best["qw"], t)
-            _, t = _timed(ours_warm, qc)
-            best["ow"] = min(best["ow"], t)
+            for key, fn in (("oc", ours_cold), ("ow", ours_warm), ("qc", qiskit_cold),
+                            ("qw", qiskit_warm)):
+                counts, t = _timed(fn, qc)
+                best[key] = min(best[key], t)
+                if key == "oc":
+                    counts_o = counts
+                elif key == "qc":
+                    counts_q = counts
+                print(f"  ghz {n} {key}: {t:.2f} s", file=sys.stderr, flush=True)
         good = ("0" * n, "1" * n)
         p_o = sum(counts_o.get(k, 0) for k in good) / shots
         p_q = sum(counts_q.get(k, 0) for k in good) / shots
@@ -192,6 +193,8 @@ def main() -> None:
     parser.add_argument("--part", choices=("transpile", "ghz", "all"), default="all")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 12, 20],
+                        help="GHZ sizes of part ghz")
     args = parser.parse_args()
     import qiskit
     import qiskit_aer
@@ -203,7 +206,7 @@ def main() -> None:
     if args.part in ("transpile", "all"):
         print(part_transpile(args.repeat, args.seeds) + "\n")
     if args.part in ("ghz", "all"):
-        print(part_ghz(args.repeat))
+        print(part_ghz(args.repeat, tuple(args.sizes)))
 
 
 if __name__ == "__main__":

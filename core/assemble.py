@@ -2,8 +2,9 @@
 
 :func:`assemble` lays a Circuit out exactly as Qiskit's (terra 0.46) assembler does, so a
 Qobj made here and one made by Qiskit are interchangeable: the same experiment header
-fields, and ``c_if`` conditions lowered to a ``bfunc`` writing a scratch register bit that
-the conditioned instruction reads through ``conditional``.
+fields, and conditions (``c_if`` on a register, or on clbits) lowered to a ``bfunc``
+writing a scratch register bit that the conditioned instruction reads through
+``conditional``.
 :func:`circuit_from_experiment` is its inverse. :func:`to_qobj` is what ``Backend.run``
 calls for anything that is not already a Qobj.
 """
@@ -16,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .circuit import Circuit, ClassicalRegister, QuantumRegister
-from .errors import CircuitError, QasmError, QobjValidationError
-from .parameters import Parameter, is_symbolic, parse_expression
+from .circuit import Circuit, from_qobj_experiment
+from .errors import QasmError, QobjValidationError
+from .parameters import is_symbolic
 from .qobj import (
     QasmQobj,
     QasmQobjConfig,
@@ -27,10 +28,12 @@ from .qobj import (
     QasmQobjInstruction,
     QobjExperimentHeader,
     QobjHeader,
-    to_complex_array,
 )
 
 __all__ = ["assemble", "circuit_from_experiment", "to_qobj", "to_circuits"]
+
+circuit_from_experiment = from_qobj_experiment
+"""Rebuild the Circuit an experiment was assembled from (:mod:`qfoundry.circuit_qobj`)."""
 
 ACCEPTED_FORMS = (
     "a qfoundry.Circuit or a list of them; OpenQASM 2 text; a path to a .qasm file (str or "
@@ -90,6 +93,11 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
         fields: dict[str, Any] = {"qubits": list(inst.qubits)}
         if inst.name == "unitary":
             fields["params"] = [np.asarray(inst.params[0], dtype=complex)]
+        elif inst.name == "delay":  # the engines read dt unless the instruction says otherwise
+            p = inst.params[0]
+            fields["params"] = [p.to_text() if is_symbolic(p) else p]
+            if len(inst.params) == 2:
+                fields["unit"] = inst.params[1]
         elif inst.params:  # symbolic angles travel as expression text (qfoundry.sweep)
             fields["params"] = [p.to_text() if is_symbolic(p) else p for p in inst.params]
         if inst.name == "measure":
@@ -99,14 +107,16 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
         if inst.label is not None:
             fields["label"] = inst.label
         if inst.condition is not None:
-            reg_name, value = inst.condition
-            offset = circ.creg_offset(reg_name)
-            size = next(r.size for r in circ.cregs if r.name == reg_name)
+            value = inst.condition[1]
+            cbits = circ.condition_clbits(inst.condition)
+            mask = sum(1 << b for b in cbits)
+            # a register's value keeps every bit, so one it cannot hold is never true
+            val = (value << cbits[0] if isinstance(inst.condition[0], str)
+                   else sum(((value >> i) & 1) << b for i, b in enumerate(cbits)))
             bit = slots + n_bfuncs
             n_bfuncs += 1
             instructions.append(QasmQobjInstruction(
-                "bfunc", mask=f"0x{((1 << size) - 1) << offset:X}", relation="==",
-                val=f"0x{value << offset:X}", register=bit))
+                "bfunc", mask=f"0x{mask:X}", relation="==", val=f"0x{val:X}", register=bit))
             fields["conditional"] = bit
         instructions.append(QasmQobjInstruction(inst.name, **fields))
     header = QobjExperimentHeader(
@@ -119,94 +129,6 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
     return QasmQobjExperiment(config=config, header=header, instructions=instructions)
 
 
-def circuit_from_experiment(experiment: QasmQobjExperiment | Mapping[str, Any]) -> Circuit:
-    """Rebuild the Circuit an experiment was assembled from (registers from the header).
-
-    A ``bfunc`` followed by instructions ``conditional`` on its bit becomes ``c_if``
-    conditions, which needs the bfunc to test one whole register with ``==``; anything
-    else a Circuit cannot express raises :class:`CircuitError`.
-    """
-    if isinstance(experiment, Mapping):
-        experiment = QasmQobjExperiment.from_dict(experiment)
-    header, config = experiment.header, experiment.config
-    n_qubits = getattr(config, "n_qubits", getattr(header, "n_qubits", None))
-    slots = getattr(config, "memory_slots", getattr(header, "memory_slots", None))
-    if n_qubits is None:
-        n_qubits = 1 + max((q for i in experiment.instructions
-                            for q in getattr(i, "qubits", ())), default=-1)
-    if slots is None:
-        slots = 1 + max((m for i in experiment.instructions if i.name == "measure"
-                         for m in i.memory), default=-1)
-    qregs = getattr(header, "qreg_sizes", None) or _sizes(getattr(header, "qubit_labels", None))
-    cregs = getattr(header, "creg_sizes", None) or _sizes(getattr(header, "clbit_labels", None))
-    if qregs is None or sum(s for _, s in qregs) != n_qubits:
-        qregs = [["q", n_qubits]] if n_qubits else []
-    if cregs is None or sum(s for _, s in cregs) != slots:
-        cregs = [["c", slots]] if slots else []
-    circ = Circuit(*(QuantumRegister(n, s) for n, s in qregs),
-                   *(ClassicalRegister(n, s) for n, s in cregs),
-                   name=getattr(header, "name", None),
-                   global_phase=getattr(header, "global_phase", 0.0),
-                   metadata=getattr(header, "metadata", None))
-    bits: dict[int, tuple[str, int]] = {}  # scratch register bit -> (creg, value)
-    table: dict[str, Parameter] = {}  # one Parameter per name in the experiment
-    for k, inst in enumerate(experiment.instructions):
-        where = f"instruction {k} ({inst.name!r})"
-        if inst.name == "bfunc":
-            bits[inst.register] = _bfunc_condition(inst, circ, where)
-            continue
-        cond = None
-        if hasattr(inst, "conditional"):
-            if inst.conditional not in bits:
-                raise CircuitError(f"{where}: conditional on register bit {inst.conditional!r}, "
-                                   "which no earlier bfunc sets")
-            cond = bits[inst.conditional]
-        qubits = list(getattr(inst, "qubits", ()))
-        params = [_param(p, table) for p in getattr(inst, "params", ())]
-        label = getattr(inst, "label", None)
-        if inst.name == "global_phase":  # Qiskit's BasicSimulator form of a phase
-            circ.global_phase += float(params[0])
-        elif inst.name == "measure":
-            for q, m in zip(qubits, inst.memory):
-                circ.append("measure", [q], clbits=[m], condition=cond)
-        elif inst.name == "unitary":
-            circ.append("unitary", qubits, [to_complex_array(params[0])], condition=cond,
-                        label=label)
-        else:
-            circ.append(inst.name, qubits, params, condition=cond, label=label)
-    return circ
-
-
-def _param(value: Any, table: dict[str, Parameter]) -> Any:
-    if not isinstance(value, str):
-        return value
-    expr = parse_expression(value, table)
-    if not isinstance(expr, float):
-        table.update({p.name: p for p in expr.parameters})
-    return expr
-
-
-def _sizes(labels: list | None) -> list[list] | None:
-    if not labels:
-        return None
-    sizes: dict[str, int] = {}
-    for name, _ in labels:
-        sizes[name] = sizes.get(name, 0) + 1
-    return [[n, s] for n, s in sizes.items()]
-
-
-def _bfunc_condition(inst: QasmQobjInstruction, circ: Circuit, where: str) -> tuple[str, int]:
-    mask, val = int(inst.mask, 16), int(inst.val, 16)
-    for reg in circ.cregs:
-        offset = circ.creg_offset(reg.name)
-        if mask == ((1 << reg.size) - 1) << offset and inst.relation == "==":
-            return (reg.name, val >> offset)
-    raise CircuitError(f"{where}: bfunc mask {inst.mask} relation {inst.relation!r} does not "
-                       "test one whole classical register for equality, so it has no c_if form")
-
-
-# -- run() input normalisation ----------------------------------------------------------
-
 def _is_qiskit_circuit(obj: Any) -> bool:
     """True for a qiskit.QuantumCircuit, checked without importing Qiskit."""
     return any(cls.__name__ == "QuantumCircuit" and cls.__module__.startswith("qiskit")
@@ -214,35 +136,9 @@ def _is_qiskit_circuit(obj: Any) -> bool:
 
 
 def _from_qiskit(qc: Any) -> Circuit:
-    import qiskit.qasm2  # only reached when the caller already holds a Qiskit object
+    from .qiskit.convert import from_qiskit  # imports Qiskit, which the caller already has
 
-    if qc.parameters:  # OpenQASM 2 cannot carry them
-        from ._qiskit_circuit import from_parameterised_qiskit
-
-        return from_parameterised_qiskit(qc)
-
-    try:
-        text = qiskit.qasm2.dumps(qc)
-    except Exception as exc:  # Qiskit's own error types; re-raised as ours with its reason
-        raise CircuitError(f"cannot convert Qiskit circuit {qc.name!r} through OpenQASM 2: "
-                           f"{exc}") from exc
-    try:
-        phase = float(qc.global_phase)
-    except TypeError:
-        raise CircuitError(f"Qiskit circuit {qc.name!r} has an unbound parameter in its "
-                           "global phase") from None
-    from qiskit.circuit.library import get_standard_gate_name_mapping
-
-    from .gates import GATES
-    from .qasm2 import loads
-
-    # Qiskit defines its standard gates that qelib1 lacks (ecr on Eagle devices) in the
-    # text: keep those by name, so a circuit Qiskit transpiled for a device stays native.
-    circ = loads(text, name=qc.name, filename=f"<qiskit circuit {qc.name!r}>",
-                 native=set(get_standard_gate_name_mapping()) & set(GATES))
-    circ.global_phase = phase
-    circ.metadata = dict(qc.metadata or {})
-    return circ
+    return from_qiskit(qc)
 
 
 def _looks_like_path(text: str) -> bool:

@@ -9,22 +9,35 @@ them, so no translation table is needed between the three forms.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
-import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._gate_methods import GateMethods
 from .circuit_parameters import ParameterMethods
-from .errors import CircuitError
+from .circuit_parts import (
+    ClassicalRegister,
+    Clbit,
+    ClbitSpec,
+    Instruction,
+    QuantumRegister,
+    Qubit,
+    QubitSpec,
+    _check_amplitudes,
+    _check_delay,
+    _check_unitary,
+    _real,
+    check_condition,
+    condition_clbits,
+    instruction_signature,
+)
+from .circuit_qobj import rebuild
+from .errors import CircuitError, DrawingError
 from .observable import expval_params
-from .parameters import ParameterExpression
 
 if TYPE_CHECKING:
     from .qobj import QasmQobjExperiment
@@ -39,141 +52,7 @@ __all__ = [
     "from_qobj_experiment",
 ]
 
-_NAME_RE = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
 _counter = itertools.count()
-# Non-gate instructions: name -> (num_params or None for "any", num_qubits or None, num_clbits)
-_SPECIAL = {"measure": (0, 1, 1), "reset": (0, 1, 0), "barrier": (0, None, 0),
-            "delay": (1, 1, 0), "U": (3, 1, 0), "CX": (0, 2, 0), "save_expval": (None, None, 0)}
-
-
-class Qubit(NamedTuple):
-    """One qubit of a register, as ``qreg[i]`` returns it."""
-
-    register: QuantumRegister
-    index: int
-
-
-class Clbit(NamedTuple):
-    """One classical bit of a register, as ``creg[i]`` returns it."""
-
-    register: ClassicalRegister
-    index: int
-
-
-class _Register:
-    """Shared behaviour: a named, sized, indexable group of bits."""
-
-    name: str
-    size: int
-    _bit: type
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not _NAME_RE.match(self.name):
-            raise CircuitError(f"invalid register name {self.name!r}: OpenQASM 2 needs a "
-                               "lowercase letter followed by letters, digits or '_'")
-        if isinstance(self.size, bool) or not isinstance(self.size, (int, np.integer)) \
-                or self.size < 0:
-            raise CircuitError(f"register {self.name!r}: size must be a non-negative integer, "
-                               f"got {self.size!r}")
-        object.__setattr__(self, "size", int(self.size))
-
-    def __len__(self) -> int:
-        return self.size
-
-    def __getitem__(self, key: int | slice) -> Any:
-        if isinstance(key, slice):
-            return [self._bit(self, i) for i in range(self.size)[key]]
-        if not isinstance(key, (int, np.integer)) or isinstance(key, bool):
-            raise CircuitError(f"register index must be an integer, got {key!r}")
-        index = int(key) + self.size if key < 0 else int(key)
-        if not 0 <= index < self.size:
-            raise CircuitError(f"index {key} out of range for register {self.name!r} "
-                               f"of size {self.size}")
-        return self._bit(self, index)
-
-    def __iter__(self):
-        return (self._bit(self, i) for i in range(self.size))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.name!r}, {self.size})"
-
-
-@dataclass(frozen=True, repr=False)
-class QuantumRegister(_Register):
-    """A named group of qubits; ``qr[i]`` is a :class:`Qubit`."""
-
-    name: str
-    size: int
-    _bit = Qubit
-
-
-@dataclass(frozen=True, repr=False)
-class ClassicalRegister(_Register):
-    """A named group of classical bits; ``cr[i]`` is a :class:`Clbit`."""
-
-    name: str
-    size: int
-    _bit = Clbit
-
-
-def _params_equal(a: tuple, b: tuple) -> bool:
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
-            if not np.array_equal(np.asarray(x), np.asarray(y)):
-                return False
-        elif x != y:
-            return False
-    return True
-
-
-@dataclass(frozen=True, eq=False)
-class Instruction:
-    """One operation on flat qubit/clbit indices; ``name`` is the Qobj instruction name.
-
-    Equality ignores ``label`` (a display name, which OpenQASM 2 cannot carry) and
-    compares matrix parameters element-wise.
-    """
-
-    name: str
-    qubits: tuple[int, ...]
-    params: tuple = ()
-    clbits: tuple[int, ...] = ()
-    condition: tuple[str, int] | None = None
-    label: str | None = None
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Instruction):
-            return NotImplemented
-        return (self.name == other.name and self.qubits == other.qubits
-                and self.clbits == other.clbits and self.condition == other.condition
-                and _params_equal(self.params, other.params))
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.qubits, self.clbits, self.condition))
-
-
-QubitSpec = int | Qubit | QuantumRegister | Sequence[int | Qubit] | range
-"""A qubit argument: flat index, ``qreg[i]``, a whole register, or a list (broadcast)."""
-ClbitSpec = int | Clbit | ClassicalRegister | Sequence[int | Clbit] | range
-"""A clbit argument, as :data:`QubitSpec`."""
-
-
-@functools.cache
-def _gate_signatures() -> dict[str, tuple[int, int]]:
-    """(num_params, num_qubits) of every gate the Circuit knows: qelib1, then the gate table's
-    extras (rzx, ecr, ...)."""
-    from .gates import GATES  # numpy: imported on first use, not with the Circuit module
-    from .qasm2 import qelib1_signatures
-
-    table = {}
-    for name, spec in GATES.items():
-        table[name] = (spec.num_params, spec.num_qubits)
-    table.update(qelib1_signatures())
-    return table
-
-
 class Circuit(GateMethods, ParameterMethods):
     """A quantum circuit: registers plus a list of :class:`Instruction`.
 
@@ -291,7 +170,7 @@ class Circuit(GateMethods, ParameterMethods):
         where = f"{name!r} on qubits {list(qs)}"
         if len(set(qs)) != len(qs):
             raise CircuitError(f"{where}: a qubit appears twice")
-        sig = _SPECIAL.get(name) or _gate_signatures().get(name)
+        sig = instruction_signature(name)
         n_clbits = sig[2] if sig and len(sig) > 2 else 0
         if name == "unitary":
             params = (_check_unitary(params, len(qs), where),)
@@ -299,6 +178,8 @@ class Circuit(GateMethods, ParameterMethods):
             params = _check_amplitudes(params, len(qs), where)
         elif name == "save_expval":
             params = expval_params(params, len(qs), where)
+        elif name == "delay":
+            params = _check_delay(params, len(qs), where)
         else:
             params = tuple(_real(p, where) for p in params)
             self._check_parameter_names(params, where)
@@ -319,21 +200,12 @@ class Circuit(GateMethods, ParameterMethods):
             raise CircuitError(f"{where}: label must be a string, got {label!r}")
         return Instruction(name, qs, params, cs, condition, label)
 
-    def _check_condition(self, condition: tuple[Any, int], name: str) -> tuple[str, int]:
-        try:
-            reg, value = condition
-        except (TypeError, ValueError):
-            raise CircuitError(f"condition must be (classical register, value), "
-                               f"got {condition!r}") from None
-        reg_name = reg.name if isinstance(reg, ClassicalRegister) else reg
-        if reg_name not in self._coffset:
-            raise CircuitError(f"condition on unknown classical register {reg_name!r} "
-                               f"(circuit has {[r.name for r in self.cregs]})")
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise CircuitError(f"condition value must be a non-negative integer, got {value!r}")
-        if name == "barrier":
-            raise CircuitError("a barrier cannot be conditioned")
-        return (reg_name, int(value))
+    def _check_condition(self, condition: tuple[Any, int], name: str) -> tuple[Any, int]:
+        return check_condition(self, condition, name)
+
+    def condition_clbits(self, condition: tuple[Any, int]) -> tuple[int, ...]:
+        """The flat clbits a (checked) condition reads, bit 0 of its value first."""
+        return condition_clbits(self, condition)
 
     def _broadcast(self, name: str, params: Sequence, *qargs: QubitSpec,
                    clbits: ClbitSpec | None = None) -> Circuit:
@@ -404,9 +276,12 @@ class Circuit(GateMethods, ParameterMethods):
             self.append("barrier", flat)
         return self
 
-    def delay(self, duration: float, qubit: QubitSpec) -> Circuit:
-        """Idle qubit(s) for ``duration`` seconds (a no-op for ideal engines)."""
-        return self._broadcast("delay", (duration,), qubit)
+    def delay(self, duration: float, qubit: QubitSpec, unit: str = "dt") -> Circuit:
+        """Idle qubit(s) for ``duration`` in ``unit`` ("dt", the device's sample time, or
+        "s", "ms", "us", "ns", "ps"): relaxation on noisy devices, a no-op for ideal engines.
+        A non-default unit is kept as a second parameter, ``(duration, unit)``."""
+        return self._broadcast("delay", (duration,) if unit == "dt" else (duration, unit),
+                               qubit)
 
     def unitary(self, matrix: Any, qubits: QubitSpec, label: str | None = None) -> Circuit:
         """Apply a unitary matrix; ``qubits[0]`` is its least significant index (as Qiskit)."""
@@ -424,9 +299,7 @@ class Circuit(GateMethods, ParameterMethods):
         for inst in self.data:
             cbits = list(inst.clbits)
             if inst.condition is not None:
-                off = self._coffset[inst.condition[0]]
-                size = next(r.size for r in self.cregs if r.name == inst.condition[0])
-                cbits += range(off, off + size)
+                cbits += self.condition_clbits(inst.condition)
             level = max([qlevel[q] for q in inst.qubits] + [clevel[c] for c in cbits],
                         default=0)
             if inst.name != "barrier":
@@ -470,9 +343,18 @@ class Circuit(GateMethods, ParameterMethods):
         terminal width) or ``"mpl"`` (a matplotlib Figure; needs the ``plot`` extra;
         ``ax=`` draws into your axes). ``idle_wires`` shows unused wires, hidden by
         default on transpiled circuits. See :mod:`qfoundry.drawing`."""
-        from .drawing import draw
+        if output == "text":
+            if kwargs:
+                raise DrawingError(f"the text drawing takes fold= and idle_wires=, not "
+                                   f"{', '.join(sorted(kwargs))}")
+            from .drawing import draw_text
 
-        return draw(self, output, fold=fold, idle_wires=idle_wires, **kwargs)
+            return draw_text(self, fold=fold, idle_wires=idle_wires)
+        if output == "mpl":
+            from .visualization.circuit import draw_circuit  # needs the plot extra
+
+            return draw_circuit(self, idle_wires=idle_wires, fold=fold, **kwargs)
+        raise DrawingError(f"unknown drawing output {output!r} (known: 'text', 'mpl')")
 
     def __str__(self) -> str:
         return self.draw()
@@ -491,66 +373,28 @@ class Circuit(GateMethods, ParameterMethods):
     # -- OpenQASM 2 --------------------------------------------------------------------------
     def to_qasm(self) -> str:
         """This circuit as OpenQASM 2 text (see :func:`qfoundry.qasm2.dumps`)."""
-        from .qasm2 import dumps
+        from ._qasm2_export import dumps
 
         return dumps(self)
 
     @classmethod
     def from_qasm(cls, text: str, *, name: str | None = None) -> Circuit:
         """Parse OpenQASM 2 text (see :func:`qfoundry.qasm2.loads`)."""
-        from .qasm2 import loads
+        from ._qasm2_parser import parse
 
-        return loads(text, name=name)
+        qregs, cregs, data = parse(text, "<string>", (".",), False, False)
+        return Circuit._from_parts(qregs, cregs, data, name)
 
-
-def _real(value: Any, where: str) -> float | ParameterExpression:
-    if isinstance(value, ParameterExpression):
-        return value if value.parameters else _real(float(value), where)
-    if isinstance(value, (complex, np.complexfloating)):
-        if value.imag != 0:
-            raise CircuitError(f"{where}: parameter {value!r} is not real")
-        value = value.real
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise CircuitError(f"{where}: parameter {value!r} is not a number") from None
-    if not math.isfinite(out):
-        raise CircuitError(f"{where}: parameter {value!r} is not finite")
-    return out
+    @classmethod
+    def _from_parts(cls, qregs: list[QuantumRegister], cregs: list[ClassicalRegister],
+                    data: list[Instruction], name: str | None) -> Circuit:
+        """A circuit of parsed registers and already-checked instructions."""
+        circuit = Circuit(*qregs, *cregs, name=name)
+        circuit.data = data
+        return circuit
 
 
-def _check_unitary(params: tuple, n: int, where: str) -> np.ndarray:
-    if len(params) != 1:
-        raise CircuitError(f"{where}: takes one parameter, the matrix")
-    try:
-        m = np.array(params[0], dtype=complex)
-    except (TypeError, ValueError):
-        raise CircuitError(f"{where}: the matrix is not numeric") from None
-    dim = 1 << n
-    if m.shape != (dim, dim):
-        raise CircuitError(f"{where}: matrix shape {m.shape} does not fit {n} qubit(s) "
-                           f"(expected {(dim, dim)})")
-    if not np.allclose(m.conj().T @ m, np.eye(dim), atol=1e-8):
-        raise CircuitError(f"{where}: the matrix is not unitary")
-    m.setflags(write=False)
-    return m
-
-
-def _check_amplitudes(params: tuple, n: int, where: str) -> tuple:
-    try:
-        amps = np.array(params, dtype=complex)
-    except (TypeError, ValueError):
-        raise CircuitError(f"{where}: amplitudes must be numbers") from None
-    if amps.shape != (1 << n,):
-        raise CircuitError(f"{where}: needs {1 << n} amplitudes for {n} qubit(s), "
-                           f"got {amps.size}")
-    if not math.isclose(float(np.vdot(amps, amps).real), 1.0, abs_tol=1e-10):
-        raise CircuitError(f"{where}: amplitudes are not normalised")
-    return tuple(complex(a) for a in amps)
-
-
-def from_qobj_experiment(experiment: QasmQobjExperiment) -> Circuit:
-    """Rebuild a Circuit from a Qobj experiment (see :func:`qfoundry.assemble`)."""
-    from .assemble import circuit_from_experiment
-
-    return circuit_from_experiment(experiment)
+def from_qobj_experiment(experiment: QasmQobjExperiment | Mapping[str, Any]) -> Circuit:
+    """Rebuild the Circuit an experiment was assembled from (registers from the header);
+    what a Circuit cannot express raises CircuitError (:mod:`qfoundry.circuit_qobj`)."""
+    return rebuild(experiment, Circuit)

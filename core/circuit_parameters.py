@@ -7,6 +7,7 @@ Kept out of circuit.py as a mixin: a circuit's gate parameters may be
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -86,8 +87,14 @@ class ParameterMethods:
         :param inplace: change this circuit and return None, instead of returning a copy.
         :param strict: a key that is not a parameter of the circuit is an error.
         """
-        binding = normalize_binding(self.parameters, values, strict=strict,
-                                    where=f"circuit {getattr(self, 'name', '')!r}")
+        where = f"circuit {getattr(self, 'name', '')!r}"
+        binding = normalize_binding(self.parameters, values, strict=strict, where=where)
+        for name, value in binding.items():  # refused here, not as float()'s own error
+            if not (isinstance(value, numbers.Real) or (isinstance(value, np.ndarray)
+                                                        and value.shape == ()
+                                                        and value.dtype.kind in "iuf")):
+                raise ParameterError(f"{where}: the value for {name!r} must be a real number, "
+                                     f"got {value!r}")
         target = self if inplace else self.copy()  # type: ignore[attr-defined]
         target.data = [bind_instruction(inst, binding) for inst in target.data]
         return None if inplace else target

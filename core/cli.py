@@ -65,6 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved, warnings.formatwarning = warnings.formatwarning, _one_line_warning
     try:
         return int(args.handler(args) or 0)
+    except BrokenPipeError:  # `qfoundry devices | head`: the reader left, nothing went wrong
+        try:  # point stdout at /dev/null so the flush at exit cannot fail again
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141  # 128 + SIGPIPE, what a Unix tool killed by the closed pipe reports
     except (QfoundryError, OSError, ValueError, TypeError, json.JSONDecodeError) as exc:
         if os.environ.get("QFOUNDRY_DEBUG"):
             raise
@@ -100,9 +106,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     job = backend.run(_load_run_input(args.file), **options)
     _wait_with_progress(job, show=not args.json and sys.stderr.isatty())
     result = job.result()
-    if args.plot:
+    _print_result(result, as_json=args.json)
+    if args.plot:  # after the figures are out, so a picture that fails loses nothing
         _plot_result(result, args.plot)
-    if args.json:
+    return 0
+
+
+def _print_result(result: Any, *, as_json: bool) -> None:
+    if as_json:
         out = {"backend": result.backend_name, "job_id": result.job_id, "results": []}
         for exp in result.results:
             entry: dict[str, Any] = {"name": exp.name, "shots": exp.shots,
@@ -115,7 +126,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                     entry[key] = exp.data[key]
             out["results"].append(entry)
         print(json.dumps(out, cls=QobjEncoder, indent=2))
-        return 0
+        return
     for index, exp in enumerate(result.results):
         print(f"{exp.name or f'experiment {index}'} on {result.backend_name} "
               f"({exp.shots} shots, seed {exp.seed_simulator})")
@@ -126,7 +137,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for key in ("statevector", "unitary", "density_matrix"):
             if key in exp.data:
                 print(f"{key}:\n{exp.data[key]}")
-    return 0
 
 
 def _plot_result(result: Any, path: str) -> None:

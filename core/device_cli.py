@@ -16,7 +16,8 @@ import sys
 import warnings
 from typing import Any
 
-from .device import Device, DeviceSource, DeviceSpecWarning
+from .device import DeviceSource, DeviceSpecWarning
+from .registry import resolve_device
 
 __all__ = ["add_device_commands", "cmd_devices", "cmd_device_show", "resolve_device"]
 
@@ -90,17 +91,6 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print("  ".join(cell.rjust(w) if i == 2 else cell.ljust(w)
                         for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
     return 0
-
-
-def resolve_device(name: str) -> Device:
-    """The device a user means by ``name``: a registered name (with or without the
-    ``fake_`` prefix) or the path of a TOML file."""
-    from .device import load_device
-    from .registry import get_registry
-
-    if name.endswith(".toml") or "/" in name or "\\" in name:
-        return load_device(name)
-    return get_registry().get_device_source(name).load()
 
 
 def cmd_device_show(args: argparse.Namespace) -> int:

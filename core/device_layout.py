@@ -30,9 +30,10 @@ __all__ = ["grid_layout", "device_positions"]
 _STEPS = ((0, 1), (1, 0), (0, -1), (-1, 0))  # right, down, left, up: the preference order
 _STARTS, _TRY_BUDGET = 8, 2_000  # starting qubits tried, placements allowed per try
 _ROWS_BUDGET = 12_000  # placements per try of the heavy-hex form (a 103-qubit lattice needs 8k)
-# Placements allowed for a whole chip: bounds the time spent on graphs that fit no grid
-# (about 3 s for a 150-qubit tree); counted, not timed, so the picture never depends on load.
-_POOL = 40_000
+# Placements allowed per chip, for the IBM form and then for any grid: bound the time spent
+# on graphs that fit no grid (about 3.5 s for a 150-qubit tree); counted, not timed, so the
+# picture never depends on the machine's load.
+_ROWS_POOL, _GRID_POOL = 30_000, 20_000
 
 Cell = tuple[int, int]
 
@@ -50,10 +51,10 @@ def grid_layout(n_qubits: int, edges: Iterable[tuple[int, int]]) -> dict[int, Ce
     layout: dict[int, Cell] = {}
     top = 0
     for comp in _components(adj):
-        pool = [_POOL]
-        pos = _best_embedding(comp, adj, True, pool) if rows_first else None
+        rows_pool = [_ROWS_POOL]
+        pos = _best_embedding(comp, adj, True, rows_pool) if rows_first else None
         if pos is None:
-            pos = _best_embedding(comp, adj, False, pool)
+            pos = _best_embedding(comp, adj, False, [_GRID_POOL + rows_pool[0]])
             if pos is None:
                 return None
             rows = [r for r, _ in pos.values()]
@@ -208,7 +209,7 @@ def _embed(seed: dict[int, Cell], adj: dict[int, set[int]], dist: dict[int, dict
         straight = [(pr - gr, pc - gc) for gr, gc in grand if abs(pr - gr) + abs(pc - gc) == 1]
         for dr, dc in straight[:1] + [s for s in _STEPS if s not in straight[:1]]:
             cell = (pr + dr, pc + dc)
-            if cell in used or not _fits(v, cell, pos, dist, anchors, adj, rows):
+            if cell in used or not _fits(v, cell, pos, used, dist, anchors, adj, rows):
                 continue
             left[0] -= 1
             if left[0] < 0:
@@ -228,8 +229,9 @@ def _embed(seed: dict[int, Cell], adj: dict[int, set[int]], dist: dict[int, dict
     return pos if found else None
 
 
-def _fits(v: int, cell: Cell, pos: dict[int, Cell], dist: dict[int, dict[int, int]],
-          anchors: list[int], adj: dict[int, set[int]], rows: bool) -> bool:
+def _fits(v: int, cell: Cell, pos: dict[int, Cell], where: dict[Cell, int],
+          dist: dict[int, dict[int, int]], anchors: list[int], adj: dict[int, set[int]],
+          rows: bool) -> bool:
     r, c = cell
     for u in anchors:
         if abs(pos[u][0] - r) + abs(pos[u][1] - c) != 1:
@@ -238,7 +240,7 @@ def _fits(v: int, cell: Cell, pos: dict[int, Cell], dist: dict[int, dict[int, in
         if abs(ur - r) + abs(uc - c) > dist[v][u]:
             return False
     if rows:  # vertical runs are row - bridge - row at most
-        run, where = 0, {cell: q for q, cell in pos.items()}
+        run = 0
         for step in (-1, 1):
             prev, k = v, 1
             while (r + step * k, c) in where and where[(r + step * k, c)] in adj[prev]:

@@ -14,15 +14,13 @@ that converts back to the very same SI value, so read/write round trips are loss
 from __future__ import annotations
 
 import datetime
-import json
-import math
 import re
 import sys
 import warnings
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from .device import (
+from .device_model import (
     NAME_PATTERN,
     Device,
     DeviceSpecWarning,
@@ -30,6 +28,8 @@ from .device import (
     QubitProperties,
     _problem,
 )
+from .device_toml_write import write
+from .device_units import ARITY, GATE_KEYS, QUBIT_KEYS, from_si, to_si
 from .errors import DeviceSpecError
 from .topology import SHORTCUTS, shortcut_edges
 
@@ -41,72 +41,16 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 __all__ = ["QUBIT_KEYS", "GATE_KEYS", "TOP_KEYS", "COUPLING_KEYS", "ARITY", "parse",
            "read_header", "write", "to_si", "from_si"]
 
-#: TOML key -> (QubitProperties field, SI factor or None for unitless).
-QUBIT_KEYS = {
-    "t1_us": ("t1", 1e-6),
-    "t2_us": ("t2", 1e-6),
-    "frequency_ghz": ("frequency", 1e9),
-    "readout_error": ("readout_error", None),
-    "prob_meas0_prep1": ("prob_meas0_prep1", None),
-    "prob_meas1_prep0": ("prob_meas1_prep0", None),
-    "readout_length_ns": ("readout_length", 1e-9),
-}
-#: TOML key -> (GateProperties field, SI factor or None).
-GATE_KEYS = {"error": ("error", None), "length_ns": ("length", 1e-9)}
 TOP_KEYS = ("name", "description", "version", "source", "default_engine", "processor_type",
             "calibration_date", "max_shots", "max_experiments", "quantum_volume",
             "n_qubits", "basis_gates", "fractional_gates", "supported_instructions", "dt_ns",
             "coupling", "defaults", "qubits", "gates")
 COUPLING_KEYS = ("edges", "directed", "shortcut", "rows", "cols", "distance")
-#: Qubit count of the gates qfoundry knows, for defaults and arity checks.
-ARITY = {
-    **dict.fromkeys(("id", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "sxdg", "rx",
-                     "ry", "rz", "p", "u", "u0", "u1", "u2", "u3", "r", "reset", "measure",
-                     "measure_2", "reset_2"), 1),
-    **dict.fromkeys(("cx", "cy", "cz", "ch", "swap", "iswap", "ecr", "dcx", "rxx", "ryy",
-                     "rzz", "rzx", "cp", "cu1", "cu3", "cu", "crx", "cry", "crz", "csx"), 2),
-    **dict.fromkeys(("ccx", "cswap", "rccx"), 3),
-    **dict.fromkeys(("c3x", "rc3x", "c3sqrtx"), 4),
-    "c4x": 5,
-}
 # Where the calibration body starts: a table header, or the big arrays / dotted tables.
 _BODY = re.compile(r"^[ \t]*(\[|qubits[ \t]*=|gates[ \t]*=|coupling[ \t]*\.|defaults[ \t]*\.)",
                    re.M)
 _TYPE_NAMES = {str: "string", int: "integer", float: "float", bool: "boolean", list: "array",
                dict: "table"}
-
-
-# -- units ---------------------------------------------------------------------------------
-
-def to_si(value: float | None, factor: float | None) -> float | None:
-    """``value`` in the key's unit -> SI, correctly rounded (1e-6 is not exact; 10**6 is)."""
-    if value is None or factor is None:
-        return None if value is None else float(value)
-    return value / round(1 / factor) if factor < 1 else value * factor
-
-
-def from_si(value: float, factor: float | None,
-            spellings: Mapping[tuple[float, float], float] | None = None) -> float:
-    """A float in the key's unit that :func:`to_si` maps back to exactly ``value``.
-
-    Several floats can map to one SI value; ``spellings`` (``(factor, si) -> value``)
-    names the preferred one (the importer passes the snapshot's own numbers), otherwise
-    the one with the shortest decimal form wins.
-    """
-    if factor is None:
-        return value
-    preferred = (spellings or {}).get((factor, value))
-    if preferred is not None and to_si(preferred, factor) == value:
-        return preferred
-    guess = value * round(1 / factor) if factor < 1 else value / factor
-    candidates = [guess]
-    for direction in (math.inf, -math.inf):
-        x = guess
-        for _ in range(3):
-            x = math.nextafter(x, direction)
-            candidates.append(x)
-    exact = [c for c in candidates if to_si(c, factor) == value]
-    return min(exact, key=lambda c: len(repr(c))) if exact else guess
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -414,107 +358,3 @@ def _warn_t2(device: Device, file: str | None) -> None:
                            f"{2 * p.t1 * 1e6:.2f} us" for q, p in bad)
         warnings.warn(f"{file or device.name}: {detail}. Kept as calibrated; the noise model "
                       "clips T2 to 2*T1, as Qiskit Aer does.", DeviceSpecWarning, stacklevel=4)
-
-
-# -- writing -------------------------------------------------------------------------------
-
-def write(device: Device, *, comment: str | None = None,
-          spellings: Mapping[tuple[float, float], float] | None = None) -> str:
-    """TOML text for ``device``: figures shared by every qubit (or every qubit/edge of a
-    gate) go to ``defaults``, the rest one line per qubit and per gate entry.
-
-    ``comment`` becomes the leading ``#`` lines; ``spellings`` see :func:`from_si`.
-    """
-    def _units(row: dict, keys: dict) -> dict:
-        return {k: from_si(v, keys[k][1], spellings) for k, v in row.items()}
-
-    ident = {"name": device.name, "description": device.description,
-             "version": device.version, "source": device.source,
-             "default_engine": device.default_engine, "processor_type": device.processor_type,
-             "calibration_date": device.calibration_date, "max_shots": device.max_shots,
-             "max_experiments": device.max_experiments,
-             "quantum_volume": device.quantum_volume, "n_qubits": device.n_qubits,
-             "basis_gates": list(device.basis_gates),
-             "fractional_gates": list(device.fractional_gates) or None,
-             "supported_instructions": None if device.supported_instructions is None
-             else list(device.supported_instructions),
-             "dt_ns": None if device.dt is None else from_si(device.dt, 1e-9, spellings)}
-    sections = [[f"# {line}".rstrip() for line in (comment or "").splitlines()]
-                + [f"{k} = {_value(v)}" for k, v in ident.items() if v is not None]]
-    if device.coupling_map:
-        edges = set(device.coupling_map)
-        undirected = all((b, a) in edges for a, b in edges)
-        shown = [e for e in device.coupling_map if e[0] < e[1] or not undirected]
-        sections.append([f"coupling.directed = {_value(not undirected)}", "coupling.edges = ["]
-                        + ["  " + ", ".join(_value(list(e)) for e in shown[i:i + 10]) + ","
-                           for i in range(0, len(shown), 10)] + ["]"])
-    qubit_rows, qubit_defaults = _factor(
-        [{k: getattr(p, f) for k, (f, _) in QUBIT_KEYS.items()} for p in device.qubits])
-    sections.append([f"defaults.qubit.{k} = {_value(v)}"
-                     for k, v in _units(qubit_defaults, QUBIT_KEYS).items()])
-    gate_rows, gate_defaults = _factor_gates(device)
-    sections.append([f"defaults.gates.{gate} = {_inline(_units(shared, GATE_KEYS))}"
-                     for gate, shared in gate_defaults.items()])
-    if any(qubit_rows):
-        sections.append(["qubits = ["] + [
-            f"  {_inline({'qubit': q, **_units(row, QUBIT_KEYS)})},"
-            for q, row in enumerate(qubit_rows) if row] + ["]"])
-    if gate_rows:
-        sections.append(["gates = ["] + [
-            f"  {_inline({'gate': g, 'qubits': list(qs), **_units(row, GATE_KEYS)})},"
-            for (g, qs), row in gate_rows.items()] + ["]"])
-    return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
-
-
-def _factor_gates(device: Device) -> tuple[dict, dict]:
-    """Per-entry gate figures, and per gate the figures a default can carry: those shared
-    by every entry when the entries cover exactly what a default expands to."""
-    rows: dict[tuple[str, tuple[int, ...]], dict] = {}
-    defaults: dict[str, dict] = {}
-    for gate in dict.fromkeys(g for g, _ in device.gates):
-        entries = {qs: p for (g, qs), p in device.gates.items() if g == gate}
-        arity = ARITY.get(gate)
-        domain = {(q,) for q in range(device.n_qubits)} if arity == 1 else \
-            set(device.coupling_map) if arity == 2 else None
-        figures = [{k: getattr(p, f) for k, (f, _) in GATE_KEYS.items()}
-                   for p in entries.values()]
-        shared: dict = {}
-        if domain and set(entries) == domain:
-            figures, shared = _factor(figures)
-            if shared:
-                defaults[gate] = shared
-        else:
-            figures = [{k: v for k, v in row.items() if v is not None} for row in figures]
-        for qs, row in zip(entries, figures):
-            # An entry whose figures all moved to the default is recreated by it; an entry
-            # that never had figures must still be written, so that it exists.
-            if row or not shared:
-                rows[(gate, qs)] = row
-    return rows, defaults
-
-
-def _factor(rows: list[dict]) -> tuple[list[dict], dict]:
-    """Split per-item figures into the ones all items share (defaults) and the rest."""
-    shared = {}
-    if rows:
-        for key, value in rows[0].items():
-            if value is not None and all(row[key] == value for row in rows):
-                shared[key] = value
-    rest = [{k: v for k, v in row.items() if v is not None and k not in shared} for row in rows]
-    return rest, shared
-
-
-def _inline(table: dict) -> str:
-    return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in table.items()) + " }"
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):  # JSON escapes are TOML escapes, bar the DEL character
-        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as TOML")

@@ -13,12 +13,10 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import DrawingError
-
 if TYPE_CHECKING:
     from .circuit import Circuit, Instruction
 
-__all__ = ["draw", "draw_text", "place", "Placement", "CONTROLLED"]
+__all__ = ["draw_text", "place", "Placement", "CONTROLLED"]
 
 #: name -> (number of controls, target symbol); targets of swap-like gates repeat the
 #: symbol. Shared by the text drawing and the matplotlib one.
@@ -55,21 +53,6 @@ def _cells(inst: Instruction) -> dict[int, str]:
     return {q: (label + params if k == 0 else f"{label}:{k}") for k, q in enumerate(inst.qubits)}
 
 
-def draw(circuit: Circuit, output: str = "text", *, fold: int | None = None,
-         idle_wires: bool | None = None, **kwargs: Any) -> Any:
-    """``Circuit.draw``: the text drawing, or with ``output="mpl"`` a matplotlib Figure."""
-    if output == "text":
-        if kwargs:
-            raise DrawingError(f"the text drawing takes fold= and idle_wires=, not "
-                               f"{', '.join(sorted(kwargs))}")
-        return draw_text(circuit, fold=fold, idle_wires=idle_wires)
-    if output == "mpl":
-        from .visualization import draw_circuit
-
-        return draw_circuit(circuit, idle_wires=idle_wires, fold=fold, **kwargs)
-    raise DrawingError(f"unknown drawing output {output!r} (known: 'text', 'mpl')")
-
-
 def _used_wires(circuit: Circuit) -> tuple[set[int], set[str]]:
     """Qubits touched by an instruction other than a barrier; registers measured or tested."""
     qubits: set[int] = set()
@@ -80,7 +63,8 @@ def _used_wires(circuit: Circuit) -> tuple[set[int], set[str]]:
         for clbit in inst.clbits:
             cregs.add(circuit.clbit_labels[clbit][0])
         if inst.condition is not None:
-            cregs.add(inst.condition[0])
+            cregs.update(circuit.clbit_labels[c][0]
+                         for c in circuit.condition_clbits(inst.condition))
     return qubits, cregs
 
 
@@ -121,7 +105,9 @@ def place(circuit: Circuit, idle_wires: bool | None = None) -> Placement:
             reg, index = circuit.clbit_labels[inst.clbits[0]]
             cells[creg_row[reg]] = str(index)
         if inst.condition is not None:
-            cells[creg_row[inst.condition[0]]] = f"={inst.condition[1]}"
+            target, value = inst.condition
+            reg = target if isinstance(target, str) else circuit.clbit_labels[target[0]][0]
+            cells[creg_row[reg]] = f"={value}"
         lo, hi = min(cells), max(cells)
         col = max(free[lo:hi + 1])
         free[lo:hi + 1] = [col + 1] * (hi + 1 - lo)

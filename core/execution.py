@@ -20,6 +20,7 @@ counts and memory everywhere. ``qfoundry.backend`` re-exports the documented nam
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["execute", "derive_seed", "random_seed", "resolve_executor", "worth_parallel",
            "run_units", "split_shots", "merge_chunks", "run_experiment_task", "run_batch_task",
-           "process_pool", "EXECUTOR_NAMES", "PARALLEL_WORK_THRESHOLD"]
+           "process_pool", "share_cores", "EXECUTOR_NAMES", "PARALLEL_WORK_THRESHOLD"]
 
 
 def derive_seed(seed: int, *key: int) -> int:
@@ -137,6 +138,22 @@ def worth_parallel(exps: list[QasmQobjExperiment]) -> bool:
     return False
 
 
+def share_cores(units: list, parallel: int) -> list:
+    """Units whose ``max_parallel_threads`` (for engines that take it: threads inside one
+    experiment, 0 meaning all cores) is divided among ``parallel`` experiments running at
+    once on qfoundry's workers, so that experiments times threads never exceed the cores.
+    The one rule (docs/scaling.md): threads per experiment = max(1, T // parallel), where
+    T is ``max_parallel_threads`` or, for 0, the cores; BLAS stays on one thread."""
+    cores = os.cpu_count() or 1
+    out = []
+    for e, c, opts in units:
+        if "max_parallel_threads" in opts:
+            total = min(int(opts["max_parallel_threads"] or cores), cores)
+            opts = {**opts, "max_parallel_threads": max(1, total // parallel)}
+        out.append((e, c, opts))
+    return out
+
+
 def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units: list,
               options: Mapping[str, Any], executor: Executor | str | None, collect,
               work: list | None = None) -> None:
@@ -158,6 +175,8 @@ def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units
         for unit in units:
             collect(unit, run_experiment_task(engine, exps[unit[0]], unit[2], device))
         return
+    if executor in EXECUTOR_NAMES:
+        units = share_cores(units, min(workers, len(units)))
     if executor == "threads":
         with ThreadPoolExecutor(max_workers=min(workers, len(units)),
                                 thread_name_prefix="qfoundry-experiment") as pool:

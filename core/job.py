@@ -80,6 +80,7 @@ class Job:
         self._error: BaseException | None = None
         self._progress = (0, len(qobj.experiments))
         self._future: Future | None = None
+        self._stealable = False
         self.submitted_at: float | None = None
 
     # -- identity ---------------------------------------------------------------
@@ -104,6 +105,10 @@ class Job:
         # process-wide manager is replaced while the job runs.
         self._pm = self.plugin_manager
         call_hook_safely(self._pm, "job_submitted", job=self)
+        # On the framework's pool, a job still queued when result() waits for it is run by
+        # the waiting thread (see wait_for_final_state); a job you queue on your own
+        # executor always runs there.
+        self._stealable = executor is None
         self._future = (executor or default_executor()).submit(self._execute)
 
     def _execute(self) -> None:
@@ -167,7 +172,13 @@ class Job:
         return self._status in JOB_FINAL_STATES
 
     def wait_for_final_state(self, timeout: float | None = None) -> None:
-        """Block until the job is DONE, ERROR or CANCELLED; JobTimeoutError after ``timeout`` s."""
+        """Block until the job is DONE, ERROR or CANCELLED; JobTimeoutError after ``timeout`` s.
+
+        Waiting without a timeout for a job that no pool thread has started yet runs it
+        here, in the waiting thread: a small job then costs no thread switch (most of a
+        Bell job's time when the pool's thread has to be woken on a busy machine)."""
+        if timeout is None and self._stealable and self._status is JobStatus.QUEUED:
+            self._execute()  # a no-op if a pool thread started it meanwhile
         if not self._finished.wait(timeout):
             raise JobTimeoutError(
                 f"job {self._job_id} is still {self._status.name} after {timeout} s")

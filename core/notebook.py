@@ -40,7 +40,7 @@ def result_png(result: Any) -> bytes | None:
     exps = exps[:MAX_EXPERIMENTS]
 
     def draw() -> Any:
-        from .visualization import plot_histogram
+        from .visualization.histogram import plot_histogram
 
         counts = [result.get_counts(k) for k, _ in exps]
         names = [e.name or f"experiment {k}" for k, e in exps] if len(exps) > 1 else None
@@ -52,7 +52,7 @@ def result_png(result: Any) -> bytes | None:
 def backend_png(backend: Any) -> bytes | None:
     """A device backend's coupling map coloured by its calibration."""
     def draw() -> Any:
-        from .visualization import plot_device
+        from .visualization.device import plot_device  # a backend: no name lookup
 
         return plot_device(backend)
 

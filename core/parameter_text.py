@@ -14,46 +14,17 @@ import math
 from collections.abc import Mapping
 
 from .errors import ParameterError
-from .parameters import (
-    _BINOPS,
+from .parameter_expr import (
     _FUNCS,
     Parameter,
     ParameterExpression,
     ParameterVector,
     ParameterVectorElement,
     _substitute,
+    node_text,
 )
 
 __all__ = ["node_text", "parse_expression"]
-
-
-def node_text(node: tuple) -> str:
-    return _text(node, 0)
-
-
-def _num_text(x: float) -> str:
-    if x == math.pi:
-        return "pi"
-    if float(x).is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(float(x))
-
-
-def _text(node: tuple, outer: int) -> str:
-    """Binary operations are parenthesised inside others, so the text parses back exactly."""
-    kind = node[0]
-    if kind == "num":
-        s = _num_text(node[1])
-        return f"({s})" if node[1] < 0 and outer else s
-    if kind == "par":
-        return node[1].name
-    if kind == "neg":
-        s = "-" + _text(node[1], 1)
-        return f"({s})" if outer else s
-    if kind in _BINOPS:
-        s = f"{_text(node[1], 1)}{kind}{_text(node[2], 1)}"
-        return f"({s})" if outer else s
-    return f"{kind}({_text(node[1], 0)})"
 
 
 # -- parsing the text form -----------------------------------------------------------------------

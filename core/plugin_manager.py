@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,14 +103,23 @@ def get_plugin_manager() -> pluggy.PluginManager:
         return _default_pm
 
 
+_on_reset: list[Callable[[], None]] = []
+
+
+def on_reset(callback: Callable[[], None]) -> None:
+    """Call ``callback`` whenever the process-wide manager is replaced: what was built from
+    the old one (the registry, :mod:`qfoundry.registry` subscribes) is then stale. The
+    registry subscribes rather than this module importing it, so the two stay acyclic."""
+    _on_reset.append(callback)
+
+
 def reset_plugin_manager(pm: pluggy.PluginManager | None = None) -> None:
     """Replace the process-wide manager (None: rebuild lazily); for tests and after installs."""
     global _default_pm
-    from . import registry
-
     with _lock:
         _default_pm = pm
-    registry.reset_registry()
+    for callback in list(_on_reset):
+        callback()
 
 
 def plugin_infos(pm: pluggy.PluginManager | None = None) -> list[PluginInfo]:

@@ -13,16 +13,16 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pluggy
 
+from . import backend as _backend
+from .backend import Backend, DeviceBackend
+from .device import DeviceSource
+from .engine import Engine
 from .errors import BackendNotFoundError, DuplicateNameError, PluginError
-from .plugin_manager import call_impl_safely, get_plugin_manager
-
-if TYPE_CHECKING:
-    from .backend import Backend
-    from .engine import Engine
+from .plugin_manager import call_impl_safely, get_plugin_manager, on_reset
 
 __all__ = ["Registry", "get_registry", "reset_registry", "get_backend", "backends",
            "engines", "devices", "get_engine", "get_device", "load_device", "Provider", "provider"]
@@ -66,8 +66,6 @@ class Registry:
         self.origin[(kind, name)] = plugin
 
     def _add_engine(self, engine: Engine, plugin: str) -> None:
-        from .engine import Engine
-
         if not isinstance(engine, Engine):
             raise PluginError(f"plugin {plugin!r} registered {engine!r}, which is not an "
                               "instance of qfoundry.Engine")
@@ -75,15 +73,11 @@ class Registry:
         self.engines[engine.name] = engine
 
     def _add_device(self, source: Any, plugin: str) -> None:
-        from .device import DeviceSource
-
         src = source if isinstance(source, DeviceSource) else DeviceSource.from_any(source)
         self._claim("devices", src.name, plugin)
         self.devices[src.name] = src
 
     def _add_backend(self, backend: Backend, plugin: str) -> None:
-        from .backend import Backend
-
         if not isinstance(backend, Backend):
             raise PluginError(f"plugin {plugin!r} registered {backend!r}, which is not an "
                               "instance of qfoundry.Backend")
@@ -127,8 +121,6 @@ class Registry:
         return backend
 
     def _device_backend(self, source: Any, engine: str | None) -> Backend:
-        from .backend import DeviceBackend
-
         engine_name = engine or source.default_engine
         return DeviceBackend(source, self.get_engine(engine_name), registry=self)
 
@@ -150,7 +142,6 @@ def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
 
 
 def load_device_source(path: str | os.PathLike) -> Any:
-    from .device import DeviceSource
     return DeviceSource.from_any(path)
 
 
@@ -181,6 +172,9 @@ def reset_registry() -> None:
     """Forget every built registry (they are rebuilt on next use)."""
     with _lock:
         _registries.clear()
+
+
+on_reset(reset_registry)  # a new plugin manager means new registrations
 
 
 # -- the public lookup functions ------------------------------------------------------------
@@ -247,6 +241,14 @@ def load_device(path: str | os.PathLike) -> Any:
 
 
 
+def resolve_device(name: str) -> Any:
+    """The device a user means by ``name``: a registered name (with or without the
+    ``fake_`` prefix) or the path of a TOML file."""
+    if name.endswith(".toml") or "/" in name or "\\" in name:
+        return load_device(name)
+    return get_registry().get_device_source(name).load()
+
+
 class Provider:
     """Qiskit-style provider facade over the registry: ``provider.get_backend(name)``."""
 
@@ -269,3 +271,6 @@ _provider = Provider()
 def provider() -> Provider:
     """The process-wide provider."""
     return _provider
+
+
+_backend.use_default_provider(provider)  # what backend.provider is when none was given

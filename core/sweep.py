@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from .errors import ParameterError
-from .parameters import Parameter, ParameterExpression, ParameterVector, parse_expression
+from .parameter_text import parse_expression
+from .parameters import Parameter, ParameterExpression, ParameterVector
 from .qobj import QasmQobj, QasmQobjExperiment, QobjExperimentHeader
 
 __all__ = ["symbolic_slots", "experiment_parameters", "bind_experiments", "expand_qobj",

@@ -150,6 +150,19 @@ def test_console_errors_in_a_real_process(tmp_path):
     assert "Traceback" not in usage.stderr
 
 
+
+def test_output_into_a_closed_pipe_is_quiet():
+    """`qfoundry devices | head` must not end with "error: [Errno 32] Broken pipe"."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is printed
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    env.pop("QFOUNDRY_DEBUG", None)
+    proc = subprocess.run([sys.executable, "-m", "qfoundry.cli", "devices"], stdout=write_end,
+                          stderr=subprocess.PIPE, text=True, env=env, timeout=60)
+    os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode == 141
+
 # -- with the built-in qasm_simulator (the statevector plugin), as a user runs it --------------
 
 BELL = {

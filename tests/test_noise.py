@@ -164,6 +164,18 @@ def test_local_errors_override_all_qubit_errors_and_repeat_additions_compose():
         nm.add_quantum_error(depolarizing(0.1, 2), "cx", [0])
 
 
+
+def test_an_error_as_wide_as_the_standard_gate_is_required_when_it_is_added():
+    """Aer refuses a 2-qubit error on 'x' at add time; a later job must not be the first to say."""
+    nm = NoiseModel()
+    with pytest.raises(NoiseError, match="2-qubit error cannot follow 'x', which acts on 1"):
+        nm.add_all_qubit_quantum_error(depolarizing(0.1, 2), ["x"])
+    with pytest.raises(NoiseError, match="1-qubit error cannot follow 'cx', which acts on 2"):
+        nm.add_quantum_error(depolarizing(0.1), "cx", [0])
+    assert nm.quantum_error("x", [0]) is None and nm.quantum_error("cx", [0]) is None
+    nm.add_all_qubit_quantum_error(depolarizing(0.1, 2), ["my_gate", "cx"])  # custom: any width
+    assert nm.quantum_error("my_gate", [0, 1]) is not None
+
 def test_readout_errors_and_inspection():
     nm = NoiseModel()
     nm.add_readout_error([[0.9, 0.1], [0.2, 0.8]], 1)

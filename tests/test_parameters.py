@@ -101,6 +101,19 @@ def test_assign_parameters_dict_sequence_vector_and_partial():
         c.assign_parameters({ParameterVector("v", 1)[0]: 1.0})  # same name, other vector
 
 
+
+@pytest.mark.parametrize("value", ["abc", None, 1j, [0.1], Parameter("other") * 2])
+def test_assign_parameters_refuses_a_value_that_is_not_a_real_number(value):
+    """float()'s own ValueError/TypeError, raised deep in the binder, named neither."""
+    c = qf.Circuit(1, name="sweep").rx(Parameter("t"), 0)
+    for values in ({"t": value}, [value]):
+        with pytest.raises(ParameterError, match="circuit 'sweep': the value for 't' must be "
+                                                 "a real number"):
+            c.assign_parameters(values)
+    assert c.num_parameters == 1  # the circuit is untouched
+    for ok in (np.float32(0.5), np.int64(1), np.array(0.5), 2):
+        assert c.assign_parameters([ok]).num_parameters == 0
+
 def test_two_parameters_with_one_name_are_refused():
     c = qf.Circuit(1).rx(Parameter("t"), 0)
     with pytest.raises(ParameterError, match="already in the circuit"):

@@ -241,6 +241,23 @@ def test_level_zero_uses_trivial_layout_and_keeps_gates_separate():
     assert_equivalent(c, out)
 
 
+
+@pytest.mark.parametrize("level", [0, 1])
+def test_cx_on_a_cz_device_leaves_the_control_alone(level):
+    """CX = (I x H) CZ (I x H), as Qiskit writes it: a 12-qubit GHZ on a Heron got an X
+    (a pulse, with its error) on every control when the KAK's local factors were used."""
+    device = DEVICES[3]  # czdev
+    for a, b in ((0, 1), (1, 0)):
+        c = Circuit(2).cx(0, 1)
+        out = transpile_circuit(c, device, initial_layout=[a, b], optimization_level=level)
+        assert [op.name for op in out.data if a in op.qubits] == ["cz"]
+        assert sum(op.name == "sx" for op in out.data) <= 2
+        assert_equivalent(c, out)
+    ghz = Circuit(5).h(0).cx(0, 1).cx(1, 2).cx(1, 3).cx(3, 4)
+    out = transpile_circuit(ghz, device, optimization_level=level)
+    assert "x" not in out.count_ops()
+    assert_equivalent(ghz, out)
+
 def test_conditions_clbits_and_registers_survive():
     device = DEVICES[0]
     c = Circuit(qfoundry.QuantumRegister("a", 3), qfoundry.ClassicalRegister("r", 1),

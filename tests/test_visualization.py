@@ -213,6 +213,10 @@ def test_device_map_refuses_what_it_cannot_draw():
         plot_device(qfoundry.get_backend("qasm_simulator"))
     with pytest.raises(DrawingError, match="physical qubit 40, but the device has qubits 0..26"):
         plot_device("paris", layout=[0, 40])
+    with pytest.raises(DrawingError, match="virtual qubits 0 and 1 both on physical qubit 4"):
+        plot_device("paris", layout=[4, 4])
+    with pytest.raises(DrawingError, match="cannot read a layout"):
+        plot_device("paris", layout="0,1")
     with pytest.raises(DrawingError, match="unknown qubit_color 'freq'"):
         plot_device("paris", qubit_color="freq")
 
@@ -331,6 +335,8 @@ def test_circuit_mpl_hides_idle_wires_of_transpiled_circuits_and_folds():
         wide.h(0)
     assert len(gids(wide.draw("mpl", fold=10).axes[0], "wire")) == 3  # three bands
     assert len(gids(wide.draw("mpl", fold=10).axes[0], "gate")) == 30
+    with pytest.raises(DrawingError, match="not style"):
+        wide.draw("mpl", style="iqp")
 
 
 # -- Jupyter, command line, and the extra ----------------------------------------------------
@@ -394,3 +400,15 @@ def test_ipython_displays_device_backends_and_results_as_pictures():
     result = backend.run(ghz(), seed_simulator=1).result()
     data, _ = shell.display_formatter.format(result)
     assert data["image/png"].startswith(PNG) and data["text/plain"] == repr(result)
+
+
+def test_cli_prints_the_result_even_when_its_picture_is_refused(tmp_path, capsys):
+    qasm = tmp_path / "big.qasm"
+    qasm.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[9];\nh q;\n')
+    assert cli.main(["run", str(qasm), "--backend", "statevector_simulator",
+                     "--plot", str(tmp_path / "sv.png")]) == 2
+    out = capsys.readouterr()
+    assert "statevector:" in out.out
+    assert out.err == ("qfoundry: error: plot_state: 9 qubits is too many to read (at most 8); "
+                       "plot counts with plot_histogram instead\n")
+    assert not (tmp_path / "sv.png").exists()

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import copy
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from qfoundry.errors import NoiseError
+from qfoundry.gates import GATES
 
 from .channels import (
     QuantumChannel,
@@ -36,64 +35,18 @@ from .channels import (
     phase_damping,
     thermal_relaxation,
 )
+from .readout import ReadoutError
 
 __all__ = [
-    "QuantumChannel", "ReadoutError", "NoiseModel", "NoiseEntry", "noise_model_for",
+    "QuantumChannel", "ReadoutError", "NoiseModel", "NoiseEntry",
     "depolarizing", "amplitude_damping", "phase_damping", "thermal_relaxation", "pauli",
-    "kraus", "check_cptp",
-]
+    "kraus", "check_cptp"]
 
 # Instructions a device calibration may list that never get a depolarizing term
 # (they are not unitary gates): reset gets relaxation only; measure only readout error.
 _NOT_GATES = frozenset({"reset", "measure", "delay", "barrier", "initialize"})
 _H_OVER_KB = 47.99243e-9  # h/k_B in K*s, times 1e3 because temperatures are in mK (Aer's form)
 _MAX_READOUT = 0.5        # noise_scale never pushes a readout flip past a coin toss
-
-
-class ReadoutError:
-    """Classical assignment error of one qubit's measurement.
-
-    ``probabilities[i][j]`` is P(record j | the qubit was found in i); rows sum to 1.
-    Applied to every recorded measurement outcome, independently per shot.
-    """
-
-    __slots__ = ("probabilities",)
-
-    def __init__(self, probabilities: Sequence[Sequence[float]] | np.ndarray):
-        m = np.array(probabilities, dtype=float)
-        if m.shape != (2, 2):
-            raise NoiseError(f"a readout error is a 2x2 matrix P(record j | true i), got shape "
-                             f"{m.shape}")
-        if np.any(m < -1e-12) or np.any(m > 1 + 1e-12) or not np.allclose(m.sum(1), 1, atol=1e-9):
-            raise NoiseError(f"readout error rows must be probabilities summing to 1, got "
-                             f"{m.tolist()}")
-        m = np.clip(m, 0.0, 1.0)
-        m.setflags(write=False)
-        self.probabilities = m
-
-    @classmethod
-    def asymmetric(cls, p1_given_0: float, p0_given_1: float) -> ReadoutError:
-        """The error recording 1 for |0> with probability ``p1_given_0`` and 0 for |1> with
-        ``p0_given_1`` (IBM's prob_meas1_prep0 and prob_meas0_prep1)."""
-        return cls([[1 - p1_given_0, p1_given_0], [p0_given_1, 1 - p0_given_1]])
-
-    @property
-    def p1_given_0(self) -> float:
-        return float(self.probabilities[0, 1])
-
-    @property
-    def p0_given_1(self) -> float:
-        return float(self.probabilities[1, 0])
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ReadoutError):
-            return NotImplemented
-        return bool(np.array_equal(self.probabilities, other.probabilities))
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"ReadoutError(P(1|0)={self.p1_given_0:.6g}, P(0|1)={self.p0_given_1:.6g})"
 
 
 class NoiseEntry(NamedTuple):
@@ -140,7 +93,7 @@ class NoiseModel:
         if len(qubits) != error.num_qubits or len(set(qubits)) != len(qubits):
             raise NoiseError(f"a {error.num_qubits}-qubit error cannot be attached to qubits "
                              f"{list(qubits)}")
-        for name in _names(instructions):
+        for name in _names(instructions, error):
             table = self._local.setdefault(name, {})
             old = table.get(qubits)
             table[qubits] = error if old is None else old.compose(error)
@@ -151,7 +104,7 @@ class NoiseModel:
         of their own; the instruction must act on ``error.num_qubits`` qubits."""
         self._check_mutable()
         error = _as_channel(error)
-        for name in _names(instructions):
+        for name in _names(instructions, error):
             old = self._all.get(name)
             self._all[name] = error if old is None else old.compose(error)
 
@@ -356,10 +309,15 @@ def _device_readout_error(qp: Any, scale: float) -> ReadoutError | None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _names(instructions: str | Iterable[str]) -> list[str]:
+def _names(instructions: str | Iterable[str], error: QuantumChannel) -> list[str]:
     names = [instructions] if isinstance(instructions, str) else list(instructions)
     if not names or not all(isinstance(n, str) and n for n in names):
         raise NoiseError(f"instructions must be names such as 'cx', got {instructions!r}")
+    for name in names:  # a standard gate's width is known now: refuse it here, as Aer does
+        width = getattr(GATES.get(name), "num_qubits", None)
+        if width not in (None, error.num_qubits):
+            raise NoiseError(f"a {error.num_qubits}-qubit error cannot follow {name!r}, "
+                             f"which acts on {width} qubit(s)")
     return names
 
 
@@ -372,69 +330,3 @@ def _as_channel(error: Any) -> QuantumChannel:
 
 def _as_readout(error: Any) -> ReadoutError:
     return error if isinstance(error, ReadoutError) else ReadoutError(error)
-
-
-# -- the engine's entry point ------------------------------------------------------------------
-_CACHE_SIZE = 32
-_cache: OrderedDict[tuple[int, float, float], tuple[Any, NoiseModel]] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def device_noise_model(device: Any, noise_scale: float = 1.0,
-                       temperature: float = 0.0) -> NoiseModel:
-    """:meth:`NoiseModel.from_device`, built once per (device, noise_scale, temperature).
-
-    Keyed on the device object's identity (a device holds a dict of gates and is not
-    hashable); the entry keeps the device alive, so an id is never reused while cached.
-    Thread-safe: concurrent jobs on one backend build the model once.
-    """
-    key = (id(device), float(noise_scale), float(temperature))
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] is device:
-            _cache.move_to_end(key)
-            return hit[1]
-        model = NoiseModel.from_device(device, noise_scale=noise_scale, temperature=temperature)
-        _cache[key] = (device, model)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-        return model
-
-
-def delay_errors(delay: Any, nm: NoiseModel, dt: float | None
-                 ) -> list[tuple[QuantumChannel, int]]:
-    """(relaxation channel, qubit) for each qubit of a lowered ``delay``
-    (:class:`qfoundry.program.Delay`) with relaxation parameters in ``nm``; ``dt`` in
-    seconds converts a duration in units of dt (EngineError when it is needed and None)."""
-    seconds = delay.seconds(dt)
-    out = []
-    for q in delay.qubits:
-        error = nm.delay_error(q, seconds)
-        if error is not None:
-            out.append((error, q))
-    return out
-
-
-def noise_model_for(device: Any, options: Mapping[str, Any]) -> NoiseModel | None:
-    """The noise model a density-matrix run applies, from the run options.
-
-    ``options["noise_model"]``: ``"device"`` (the default) builds the device's model with
-    ``noise_scale`` and ``temperature`` (cached, shared, read-only), or None without a
-    device; None means an explicitly ideal run; a :class:`NoiseModel` is used as given
-    (``noise_scale`` must then be 1: scale your own model's parameters instead).
-    ``backend.noise_model`` on device backends returns this.
-    """
-    choice = options.get("noise_model", "device")
-    scale = _check_scale(options.get("noise_scale", 1.0))
-    if isinstance(choice, str) and choice == "device":
-        if device is None:
-            return None
-        return device_noise_model(device, scale, float(options.get("temperature", 0.0) or 0.0))
-    if scale != 1.0:
-        raise NoiseError(f"noise_scale={scale:g} applies to a device's own noise model only; "
-                         "scale the parameters of a custom noise model instead")
-    if choice is None or isinstance(choice, NoiseModel):
-        return choice
-    raise NoiseError(f"noise_model={choice!r} is invalid: use 'device', None (ideal) or a "
-                     "qfoundry.noise.NoiseModel")
-

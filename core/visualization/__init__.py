@@ -20,10 +20,21 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
     raise MissingExtraError(
         'qfoundry.visualization needs matplotlib: pip install "qfoundry[plot]"') from exc
 
+import functools
+from typing import Any
+
+from ..registry import resolve_device
 from .circuit import draw_circuit
-from .device import plot_device
+from .device import plot_device as _plot_device
 from .histogram import plot_histogram
 from .state import plot_density_matrix, plot_state
 
 __all__ = ["plot_histogram", "plot_device", "plot_density_matrix", "plot_state",
            "draw_circuit"]
+
+
+@functools.wraps(_plot_device)
+def plot_device(device: Any, **options: Any) -> Any:
+    if isinstance(device, str):  # a registered name or a TOML path
+        device = resolve_device(device)
+    return _plot_device(device, **options)

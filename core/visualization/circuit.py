@@ -25,7 +25,7 @@ GATE, MEASURE, EDGE = "#9cc3f5", "#d9d9d9", "#1d3f72"
 
 
 def draw_circuit(circuit: Any, *, idle_wires: bool | None = None, fold: int | None = None,
-                 scale: float = 1.0, ax: Any = None) -> Figure:
+                 scale: float = 1.0, ax: Any = None, **unknown: Any) -> Figure:
     """The circuit drawn with matplotlib (``Circuit.draw("mpl", ...)``).
 
     :param idle_wires: draw wires no instruction uses (hidden by default on transpiled
@@ -33,6 +33,9 @@ def draw_circuit(circuit: Any, *, idle_wires: bool | None = None, fold: int | No
     :param fold: columns per band before the drawing folds (default 25; 0 or less never).
     :param scale: size of the figure relative to the default.
     """
+    if unknown:  # Circuit.draw("mpl", ...) passes its keywords on: name the wrong ones
+        raise DrawingError(f"the mpl drawing takes fold=, idle_wires=, scale= and ax=, not "
+                           f"{', '.join(sorted(unknown))}")
     layout = place(circuit, idle_wires)
     n_rows, n_q = len(layout.names), len(layout.qubits)
     if n_rows > MAX_ROWS or len(layout.items) > MAX_ITEMS:

@@ -34,15 +34,13 @@ MISSING = (0.75, 0.75, 0.75, 1.0)  # grey: no calibration figure
 
 
 def device_of(obj: Any) -> Device:
-    """The :class:`Device` behind a device, a device backend, or a device name."""
+    """The :class:`Device` behind a device or a device backend (a device *name* is resolved
+    by :func:`qfoundry.visualization.plot_device`, which may use the registry: this module
+    may not, as backends draw themselves through it)."""
     if isinstance(obj, Device):
         return obj
     if isinstance(getattr(obj, "device", None), Device):
         return obj.device
-    if isinstance(obj, str):
-        from ..device_cli import resolve_device
-
-        return resolve_device(obj)
     raise DrawingError(f"plot_device: expected a device, a device backend or a device name, "
                        f"got {type(obj).__name__} (ideal simulators have no device to draw)")
 
@@ -63,17 +61,26 @@ def used_qubits(layout: Any, n_qubits: int) -> dict[int, int]:
             raise DrawingError("plot_device: layout= has no initial_layout (was it run on "
                                "a device backend, or transpiled?)")
         layout = meta["initial_layout"]
-    if isinstance(layout, Mapping):
-        pairs = [(int(v), int(p)) for v, p in layout.items()]
-    elif isinstance(layout, Sequence) and not isinstance(layout, str):
-        pairs = list(enumerate(int(p) for p in layout))
-    else:
-        raise DrawingError(f"plot_device: cannot read a layout from {type(layout).__name__}")
+    try:
+        if isinstance(layout, Mapping):
+            pairs = [(int(v), int(p)) for v, p in layout.items()]
+        elif isinstance(layout, (Sequence, np.ndarray)) and not isinstance(layout, str):
+            pairs = list(enumerate(int(p) for p in layout))
+        else:
+            raise TypeError(type(layout).__name__)
+    except (TypeError, ValueError) as exc:
+        raise DrawingError(f"plot_device: cannot read a layout (qubit numbers) from "
+                           f"{layout!r:.60}") from exc
+    out: dict[int, int] = {}
     for v, p in pairs:
         if not 0 <= p < n_qubits:
             raise DrawingError(f"plot_device: layout puts virtual qubit {v} on physical qubit "
                                f"{p}, but the device has qubits 0..{n_qubits - 1}")
-    return {p: v for v, p in pairs}
+        if p in out:
+            raise DrawingError(f"plot_device: layout puts virtual qubits {out[p]} and {v} "
+                               f"both on physical qubit {p}")
+        out[p] = v
+    return out
 
 
 def _edge_errors(device: Device) -> dict[tuple[int, int], float | None]:

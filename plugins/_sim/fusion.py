@@ -15,7 +15,9 @@ monomial (y, cy, iswap, rccx...) becomes a permutation and a diagonal, a gate wi
 more controls (c3sx, multi-controlled unitaries) its small matrix applied only where the
 controls are 1.
 
-A block grows greedily from the first pending gate. A gate that does not fit is deferred,
+A block grows greedily from the first pending gate (how far permutations may grow a
+dense block is the engine's choice: ``grow``, for engines whose dense block costs one
+pass whatever its width). A gate that does not fit is deferred,
 and every later gate sharing a qubit with a deferred one is deferred too, so gates only
 move past gates on disjoint qubits and the product is unchanged.
 """
@@ -78,23 +80,46 @@ def _absorb_swaps(ops: Sequence[GateOp]) -> tuple[list[GateOp], list[GateOp]]:
 
 
 def _limit(kind: str, gate_kind: str, grows: bool, max_qubits: int,
-           max_diagonal_qubits: int) -> tuple[str, int]:
-    """(kind of the merged block, its qubit limit) for adding a gate to a block.
+           max_diagonal_qubits: int, grow: bool = False, width: int = 1,
+           size: int = 1) -> tuple[str, int]:
+    """(kind of the merged block, its qubit limit) for adding a gate of ``width`` qubits
+    to a block of ``size`` qubits.
 
     Diagonals merge with diagonals up to the wide limit. A diagonal, permutation or
-    multi-controlled gate costs a fraction of a pass alone, so it joins a dense block
-    only if the block need not grow for it, and two of them never merge (a merged
-    permutation moves most amplitudes; each alone moves few)."""
+    multi-controlled gate costs a fraction of a pass alone, so by default it joins a
+    dense block only if the block need not grow for it, and two of them never merge (a
+    merged permutation moves most amplitudes; each alone moves few).
+
+    With ``grow`` (the statevector engine's chunked products, where a dense block of up
+    to 4 qubits costs about four passes and a cheap step one), permutations and diagonals
+    on one or two qubits merge with each other and with dense blocks into dense blocks,
+    growing them (permutations alone into one permutation): a transpiled circuit is
+    chains of CX and u gates whose monomial parts are split off (:func:`cheap_forms`),
+    and each of them alone would cost a pass. Wider cheap steps stay cheap: a
+    permutation or diagonal on three or more qubits (ccx, cswap, ccz) never grows a
+    dense block, and a cheap block of three or more qubits never becomes dense for a
+    cheap gate. Diagonals on two or more qubits never grow a block that is not diagonal:
+    they merge with each other into one wide diagonal (a QFT's controlled phases) at the
+    cost of one multiply."""
     if kind == gate_kind == "diagonal":
         return kind, max_diagonal_qubits
     if gate_kind == "general" or (kind == "general" and not grows):
+        return "general", max_qubits
+    if grow and kind == gate_kind == "permutation":
+        return kind, max_qubits  # still a permutation: a CX ladder moves amplitudes once
+    if grow and "controlled" not in (kind, gate_kind) and width <= 2 and (
+            kind == "general" or size <= 2) and (
+            gate_kind != "diagonal" or width == 1 or not grows):
         return "general", max_qubits
     return kind, 0
 
 
 def fuse(ops: Sequence[GateOp], num_qubits: int, max_qubits: int = 3,
-         max_diagonal_qubits: int = 10) -> list[GateOp]:
-    """Fuse a run of unconditional gates; the result applies the same unitary."""
+         max_diagonal_qubits: int = 10, *, grow: bool = False) -> list[GateOp]:
+    """Fuse a run of unconditional gates; the result applies the same unitary.
+
+    ``grow`` lets permutations and one-qubit diagonals grow dense blocks (see
+    :func:`_limit`)."""
     gates, swaps = _absorb_swaps(ops)
     done = [False] * len(gates)
     out: list[GateOp] = []
@@ -116,7 +141,8 @@ def fuse(ops: Sequence[GateOp], num_qubits: int, max_qubits: int = 3,
                 if blocked.isdisjoint(g.qubits):
                     union = qubits + [q for q in g.qubits if q not in qubits]
                     new_kind, limit = _limit(kind, g.kind, len(union) > len(qubits),
-                                             max_qubits, max_diagonal_qubits)
+                                             max_qubits, max_diagonal_qubits, grow,
+                                             len(g.qubits), len(qubits))
                     if len(union) <= limit:
                         kind, qubits = new_kind, union
                         members.append(i)

@@ -34,6 +34,7 @@ from qfoundry.program import checked_amplitudes
 
 from .._sim.expval import expval_tensor
 from .._sim.fusion import relabel
+from .chunked import cpu_count
 from .program import NON_GATE_INSTRUCTIONS, check_method, check_saves, compile_experiment
 from .run import apply_gate, run_program
 from .state import SVState
@@ -55,6 +56,16 @@ def physical_memory() -> int:
         return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     except (AttributeError, ValueError, OSError):
         return 8 << 30
+
+
+def state_threads(options: Mapping[str, Any]) -> int:
+    """Threads one experiment's state may use: ``max_parallel_threads``, 0 meaning every
+    core this process may run on (as Aer), and never more than those cores, so that the
+    chunks of one large state never oversubscribe them (docs/scaling.md has the rule
+    that combines it with ``max_parallel_experiments``)."""
+    requested = int(options.get("max_parallel_threads", 0) or 0)
+    cores = cpu_count()
+    return cores if requested <= 0 else min(requested, cores)
 
 
 def _max_statevector_qubits(memory: int) -> int:
@@ -86,13 +97,16 @@ class StatevectorEngine(Engine):
     def default_options(cls) -> Options:
         opts = Options(method="automatic", initial_statevector=None, initial_unitary=None,
                        chop_threshold=1e-15, allow_sample_measuring=True, fusion_enable=True,
-                       fusion_max_qubits=3, fusion_threshold=14)
+                       fusion_max_qubits=4, fusion_threshold=14, max_parallel_threads=0,
+                       precision="double")
         opts.set_validator("method", list(_METHODS))
         opts.set_validator("chop_threshold", (0.0, 1.0))
         opts.set_validator("allow_sample_measuring", bool)
         opts.set_validator("fusion_enable", bool)
         opts.set_validator("fusion_max_qubits", (1, 6))
         opts.set_validator("fusion_threshold", (1, 1000))
+        opts.set_validator("max_parallel_threads", (0, 1024))
+        opts.set_validator("precision", ["double", "single"])
         return opts
 
     def max_qubits(self, options: Mapping[str, Any]) -> int:
@@ -147,8 +161,9 @@ class StatevectorEngine(Engine):
         method = options.get("method", "automatic")
         fusion = bool(options.get("fusion_enable", True)) and n >= options.get(
             "fusion_threshold", 14)
-        max_fused = int(options.get("fusion_max_qubits", 3))
+        max_fused = int(options.get("fusion_max_qubits", 4))
         initial = self._initial(program, options)
+        threads = state_threads(options)
         if method == "unitary":
             return self._run_unitary(program, options, initial, fusion, max_fused)
 
@@ -156,10 +171,13 @@ class StatevectorEngine(Engine):
         sample = shots > 1 and bool(options.get("allow_sample_measuring", True))
         prog = compile_experiment(program, method=method, sample_final=sample, fusion=fusion,
                                   max_fused_qubits=max_fused)
+        # Single precision (complex64, as Aer's and qsim's option): half the memory and
+        # traffic; amplitudes to about 1e-7, probabilities still summed in float64.
+        dtype = np.complex64 if options.get("precision") == "single" else complex
         if initial is not None:
-            state = SVState(initial.copy(), n)
+            state = SVState(initial.astype(dtype), n, threads=threads)
         else:
-            state = SVState.zero(n)
+            state = SVState.zero(n, threads, dtype)
         if prog.global_phase:
             state.data *= np.exp(1j * prog.global_phase)
         rng = np.random.default_rng(int(options["seed_simulator"]))
@@ -189,6 +207,7 @@ class StatevectorEngine(Engine):
             data.update({key: expval_tensor(psi, axis_of, terms) for key, terms in prog.saves})
         metadata = {
             "method": "statevector", "num_qubits": n, "fusion": fusion,
+            "parallel_state_update": threads, "precision": options.get("precision", "double"),
             "measure_sampling": bool(prog.final_measures) and sample,
             "branches": leaves, "dynamic": prog.dynamic,
         }
@@ -204,7 +223,7 @@ class StatevectorEngine(Engine):
         # is state qubit q; a gate G acts on the rows (U -> G U).
         dim = 1 << n
         data = (np.eye(dim, dtype=complex) if initial is None else initial.copy()).reshape(-1)
-        state = SVState(data, 2 * n)
+        state = SVState(data, 2 * n, threads=state_threads(options))
         if prog.global_phase:
             state.data *= np.exp(1j * prog.global_phase)
         for step in prog.steps:

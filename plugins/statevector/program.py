@@ -213,7 +213,8 @@ def compile_experiment(lowered: Lowered, *, method: str, sample_final: bool, fus
                 continue
             if run:
                 steps.extend(Step("gate", g.qubits, g) for g in fuse(
-                    run, prog.num_qubits, max_fused_qubits, _diagonal_width(prog.num_qubits)))
+                    run, prog.num_qubits, max_fused_qubits, _diagonal_width(prog.num_qubits),
+                    grow=True))
                 run = []
             if step is not None:
                 steps.append(step)

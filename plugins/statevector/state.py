@@ -5,9 +5,12 @@ numpy applies a k-qubit matrix fastest as one BLAS product on a ``(2**k, rest)``
 tensor axes. Rather than transposing there and back for every gate (three passes over
 memory), :class:`SVState` remembers which qubit each axis holds and leaves the targets
 where the product put them: a gate on qubits that already lead (or trail) costs one
-pass; any other costs one transposing copy plus the product. Diagonal gates are one
-in-place multiply, permutation gates move only the amplitudes that change, and SWAP
-only relabels axes.
+pass; any other costs one transposing copy plus the product. From ``_IN_PLACE_AXES``
+active qubits a dense gate is instead applied in place a cache-sized chunk at a time
+(:mod:`.chunked`), which leaves its targets on the trailing axes, needs no second
+state-sized buffer and splits over ``threads`` threads. Diagonal gates are one in-place
+multiply, permutation gates move only the amplitudes that change, and SWAP only
+relabels axes.
 
 Qubits that no gate has touched yet are still |0> and unentangled, so they are left out
 of the tensor until a gate needs them (a GHZ chain then costs about two passes over the
@@ -16,7 +19,8 @@ buffer sized for every qubit, and a qubit joins as the new leading axis: its |0>
 the old state where it already is, its |1> half the zeros that follow, so growing moves
 nothing. ``np.zeros`` maps its pages lazily, so untouched qubits cost no memory traffic.
 
-Everything here is per run: instances are never shared between runs or threads.
+Everything here is per run: instances are never shared between runs (the threads of
+one state's chunks work on disjoint amplitudes).
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from .._sim.kernels import (
     apply_diagonal,
     apply_matrix,
     apply_permutation,
-    permute_operator_qubits,
+    broadcast_diagonal,
 )
+from .chunked import apply_dense, multiply_in_place, real_form, widen
 
 __all__ = ["SVState"]
 
@@ -43,7 +48,8 @@ _INNER_AXES = 7
 _MAX_WIDE_DIAGONAL = 18  # ...unless the widened diagonal would exceed 2**18 entries
 # Permutations move runs of up to 2**_RUN_AXES contiguous amplitudes as single elements.
 _RUN_AXES = 12
-# Measurement probabilities are computed this many amplitudes (2**k) at a time.
+# Trailing products of a state without a spare buffer run in place this many amplitudes
+# (2**k) at a time.
 _CHUNK_AXES = 18
 # Trailing products run in real arithmetic from this many axes, on stacks of 2**12
 # amplitudes, for blocks of up to 4 axes (wider blocks: zgemm is as fast).
@@ -54,6 +60,11 @@ _REAL_PRODUCT_MAX = 4
 # (for the real product) rather than the front (zgemm): 3 qubits, 4.8 ms instead of 6 ms
 # at 20 qubits; for 1-2 qubits the two cost the same.
 _BACK_MIN = 3
+# From this many active qubits dense gates run in place a cache-sized chunk at a time
+# (:mod:`.chunked`, on ``threads`` threads) and no spare buffer is ever allocated: the
+# run's peak memory is then one state plus a few MiB (a spare buffer was one more state,
+# and its first touch in a fresh process cost as much as the product).
+_IN_PLACE_AXES = 16
 
 
 class SVState:
@@ -65,12 +76,14 @@ class SVState:
     canonical (Qiskit) layout is ``order == [n-1, ..., 0]`` with every qubit active.
     """
 
-    __slots__ = ("n", "num_qubits", "data", "order", "pos", "_base", "_spare")
+    __slots__ = ("n", "num_qubits", "data", "order", "pos", "threads", "_base", "_spare")
 
     def __init__(self, data: np.ndarray, n: int, order: Sequence[int] | None = None,
-                 base: np.ndarray | None = None):
+                 base: np.ndarray | None = None, threads: int = 1):
         """``data`` holds ``n`` active qubits (all of them unless ``order`` names fewer
-        than ``n``; then ``base`` is the zero-padded buffer whose prefix ``data`` is)."""
+        than ``n``; then ``base`` is the zero-padded buffer whose prefix ``data`` is).
+        ``threads``: how many threads the in-place products of a large state may use."""
+        self.threads = threads
         self.num_qubits = n
         self.order = list(order) if order is not None else list(range(n - 1, -1, -1))
         self.n = len(self.order)
@@ -82,32 +95,39 @@ class SVState:
         self._spare: np.ndarray | None = None
 
     @classmethod
-    def zero(cls, n: int) -> SVState:
-        """|0...0> with no qubit active yet (nothing but one amplitude is touched)."""
-        base = np.zeros(1 << n, dtype=complex)
+    def zero(cls, n: int, threads: int = 1, dtype: type = complex) -> SVState:
+        """|0...0> with no qubit active yet (nothing but one amplitude is touched);
+        ``dtype`` complex128, or complex64 for the engine's single precision."""
+        base = np.zeros(1 << n, dtype=dtype)
         base[0] = 1
-        return cls(base[:1], n, order=[], base=base)
+        return cls(base[:1], n, order=[], base=base, threads=threads)
 
     def copy(self) -> SVState:
         if self.n == self.num_qubits:
-            return SVState(self.data.copy(), self.n, self.order)
-        base = np.zeros(self._base.shape, dtype=complex)  # calloc: pages mapped lazily
+            return SVState(self.data.copy(), self.n, self.order, threads=self.threads)
+        base = np.zeros(1 << self.num_qubits, dtype=self.data.dtype)  # mapped lazily
         base[:self.data.size] = self.data
-        return SVState(base[:self.data.size], self.num_qubits, self.order, base)
+        return SVState(base[:self.data.size], self.num_qubits, self.order, base,
+                       self.threads)
 
     @property
     def nbytes(self) -> int:
         """Bytes of the state once every qubit is active (what a copy may grow to)."""
-        return self._base.nbytes
+        return self.data.itemsize << self.num_qubits
 
     def tensor(self) -> np.ndarray:
         return self.data.reshape((2,) * self.n)
 
     def _spare_buffer(self) -> np.ndarray:
         # Zero-filled like the main buffer, so that after the two swap roles both are
-        # still zero past the active prefix (what growing relies on).
+        # still zero past the active prefix (what growing relies on). Only states below
+        # _IN_PLACE_AXES use one, so a register that grows past it gets a spare of that
+        # size, and activate() moves the state back to the full buffer when it outgrows it.
         if self._spare is None:
-            self._spare = np.zeros(self._base.shape, dtype=complex)
+            size = self._base.size
+            if self.num_qubits >= _IN_PLACE_AXES:
+                size = 1 << (_IN_PLACE_AXES - 1)
+            self._spare = np.zeros(size, dtype=self.data.dtype)
         return self._spare[:self.data.size]
 
     def _swap_buffers(self) -> None:
@@ -126,6 +146,13 @@ class SVState:
         if not new:
             return
         size = self.data.size << len(new)
+        if size > self._base.size:  # in the small spare (see _spare_buffer): move back
+            full, used = self._spare, self._base.size
+            full[:self.data.size] = self.data
+            full[self.data.size:used] = 0  # what it held before the swap
+            self._base, self._spare = full, None
+        elif self.n < _IN_PLACE_AXES <= self.n + len(new):
+            self._spare = None  # large states never use one
         self.data = self._base[:size]  # zero past the old prefix: the new |1> halves
         self._set_order(new[::-1] + self.order)
         self.n = len(self.order)
@@ -151,11 +178,19 @@ class SVState:
         lo, hi = min(axes), max(axes)
         width = max(k, _BLOCK_AXES)
         t, f = n - lo, hi + 1
+        if n >= _IN_PLACE_AXES:
+            if t <= width:  # within the trailing block: widened, gathered untransposed
+                block = [n - 1 - j for j in range(t)]
+                apply_dense(self.data, widen(matrix, axes, block), block, self.threads)
+            else:  # the targets end on the trailing axes
+                moved = apply_dense(self.data, matrix, axes, self.threads)
+                self._set_order([self.order[a] for a in moved])
+            return
         if t <= width and (t <= f or f > width):
             self._matmul_trailing(matrix, axes)
         elif f <= _BLOCK_AXES or f == k:  # targets lead (exactly, or within 3 axes)
             # Leading block: local qubit j is axis f-1-j.
-            m = _widen(matrix, axes, [f - 1 - j for j in range(f)])
+            m = widen(matrix, axes, [f - 1 - j for j in range(f)])
             np.matmul(m, self.data.reshape(1 << f, -1),
                       out=self._spare_buffer().reshape(1 << f, -1))
             self._swap_buffers()
@@ -198,23 +233,23 @@ class SVState:
 
         On a big state the product is done in real arithmetic: each run of ``2**t``
         amplitudes, read as ``2**(t+1)`` interleaved floats, times a real matrix of twice
-        the size (:func:`_real_form`). OpenBLAS's dgemm on ``2**_STACK_AXES`` amplitudes
+        the size (:func:`.chunked.real_form`). OpenBLAS's dgemm on ``2**_STACK_AXES`` amplitudes
         at a time (one stacked call, operands in cache) runs about twice as fast as its
         zgemm on the whole state: 0.9 ms instead of 2.1 ms for a 2-qubit gate on 20
         qubits, close to the cost of copying the state."""
         n = self.n
         t = n - min(axes)
-        m = _widen(matrix, axes, [n - 1 - j for j in range(t)])
+        m = widen(matrix, axes, [n - 1 - j for j in range(t)])
         if n < _REAL_PRODUCT_AXES or t > _REAL_PRODUCT_MAX:
             def product(src: np.ndarray, out: np.ndarray) -> None:
                 np.matmul(src.reshape(-1, 1 << t), m.T, out=out.reshape(-1, 1 << t))
         else:
-            real = _real_form(m)
+            real = real_form(m, self.data.real.dtype)
             shape = (-1, 1 << (_STACK_AXES - t), 2 << t)
 
             def product(src: np.ndarray, out: np.ndarray) -> None:
-                np.matmul(src.view(np.float64).reshape(shape), real,
-                          out=out.view(np.float64).reshape(shape))
+                np.matmul(src.view(real.dtype).reshape(shape), real,
+                          out=out.view(real.dtype).reshape(shape))
         if self._spare is None and n > _CHUNK_AXES:
             # No spare buffer yet: work in place a chunk at a time through a small one,
             # rather than first-touch a state-sized buffer (page faults cost a pass).
@@ -266,6 +301,10 @@ class SVState:
             if extra and len(axes) + len(extra) <= _MAX_WIDE_DIAGONAL:
                 diagonal = np.tile(diagonal, 1 << len(extra))  # extra axes: high bits
                 axes = axes + extra
+        if self.threads > 1 and n >= _IN_PLACE_AXES:
+            multiply_in_place(self.tensor(), broadcast_diagonal(diagonal, axes, n),
+                              self.threads)
+            return
         apply_diagonal(self.tensor(), diagonal, axes, out=self.tensor())
 
     def apply_permutation(self, qubits: Sequence[int], perm: np.ndarray) -> None:
@@ -279,7 +318,7 @@ class SVState:
         r = min(n - 1 - max(axes), _RUN_AXES)
         t = self.data.view(np.dtype((np.void, self.data.itemsize << r))).reshape((2,) * (n - r))
         moved = sum(1 for j, p in enumerate(perm) if j != p)
-        if 1.5 * moved <= len(perm):
+        if 1.5 * moved <= len(perm) or n >= _IN_PLACE_AXES:
             apply_permutation(t, perm, axes, out=t)
         else:  # moving most amplitudes: one copy into the spare buffer is cheaper
             spare = self._spare_buffer().view(t.dtype).reshape(t.shape)
@@ -307,8 +346,8 @@ class SVState:
         a = self.pos[qubit]
         if a < 0:
             return 0.0
-        f = self.data.view(np.float64).reshape(1 << a, 2, -1)[:, 1, :]
-        return float(np.einsum("ij,ij->", f, f))
+        f = self.data.view(self.data.real.dtype).reshape(1 << a, 2, -1)[:, 1, :]
+        return float(np.einsum("ij,ij->", f, f, dtype=np.float64))
 
     def collapse(self, qubit: int, outcome: int, probability: float) -> None:
         """Project ``qubit`` on ``outcome`` (probability given) and renormalise."""
@@ -346,66 +385,6 @@ class SVState:
                 idx[a] = (j >> i) & 1
             t[tuple(idx)] = rest * amp
 
-    def marginal(self, qubits: set[int] | Sequence[int]) -> tuple[np.ndarray, dict[int, int]]:
-        """Marginal distribution of ``qubits`` in the current axis order, without
-        transposing: returns (probs, bit) where bit j of an index of ``probs`` is the
-        outcome of qubit q for ``bit[q] == j``. An inactive qubit always reads 0: its
-        bit is ``len(probs).bit_length() - 1``, one past the index's width.
-
-        Computed a chunk of ``2**_CHUNK_AXES`` amplitudes at a time, so a big state needs
-        no state-sized temporary (its first-touch page faults cost more than the maths);
-        only the result (``2**len(qubits)`` floats) is allocated."""
-        n = self.n
-        axes = sorted(self.pos[q] for q in qubits if self.pos[q] >= 0)
-        m = len(axes)
-        bits = {q: m for q in qubits if self.pos[q] < 0}
-        bits.update({self.order[a]: m - 1 - i for i, a in enumerate(axes)})
-        if n <= _CHUNK_AXES:
-            probs = np.abs(self.data) ** 2
-            if m < n:
-                others = tuple(a for a in range(n) if a not in set(axes))
-                probs = probs.reshape((2,) * n).sum(axis=others).reshape(-1)
-            return probs, bits
-        lead = n - _CHUNK_AXES  # chunk c fixes the leading axes to the bits of c
-        lead_axes = [a for a in axes if a < lead]
-        trail_others = tuple(a - lead for a in range(lead, n) if a not in set(axes))
-        probs = np.empty(1 << m) if m == n else np.zeros(1 << m)
-        out = probs.reshape(1 << len(lead_axes), -1)
-        buf = np.empty(1 << _CHUNK_AXES)
-        for c, chunk in enumerate(self.data.reshape(1 << lead, -1)):
-            row = 0
-            for a in lead_axes:  # measured leading axes: high bits of the result
-                row = (row << 1) | ((c >> (lead - 1 - a)) & 1)
-            if m == n:
-                np.abs(chunk, out=out[c])
-                np.square(out[c], out=out[c])
-                continue
-            np.abs(chunk, out=buf)
-            np.square(buf, out=buf)
-            part = buf.reshape((2,) * _CHUNK_AXES).sum(axis=trail_others) if trail_others \
-                else buf
-            out[row] += part.reshape(-1)
-        return probs, bits
-
-    def row_masses(self, cols: int) -> np.ndarray:
-        """Total probability of each run of ``cols`` consecutive amplitudes (buffer
-        order), a chunk at a time: the first stage of two-level sampling."""
-        if self.n <= _CHUNK_AXES:
-            return (np.abs(self.data) ** 2).reshape(-1, cols).sum(axis=1)
-        chunks = self.data.reshape(1 << (self.n - _CHUNK_AXES), -1)
-        per = chunks.shape[1] // cols
-        out = np.empty(self.data.size // cols)
-        buf = np.empty(chunks.shape[1])
-        for c, chunk in enumerate(chunks):
-            np.abs(chunk, out=buf)
-            np.square(buf, out=buf)
-            buf.reshape(per, cols).sum(axis=1, out=out[c * per:(c + 1) * per])
-        return out
-
-    def row_probabilities(self, rows: np.ndarray, cols: int) -> np.ndarray:
-        """Probabilities of the amplitudes in the given runs of ``cols``, one row each."""
-        return np.abs(self.data.reshape(-1, cols)[rows]) ** 2
-
     def to_array(self) -> np.ndarray:
         """The amplitudes in Qiskit order (qubit q = bit q of the index), as a new array."""
         canonical = list(range(self.num_qubits - 1, -1, -1))
@@ -415,32 +394,6 @@ class SVState:
         src = self.tensor().transpose([self.pos[q] for q in active])
         if len(active) == self.num_qubits:
             return np.ascontiguousarray(src).reshape(-1)
-        out = np.zeros((2,) * self.num_qubits, dtype=complex)
+        out = np.zeros((2,) * self.num_qubits, dtype=self.data.dtype)
         out[tuple(slice(None) if self.pos[q] >= 0 else 0 for q in canonical)] = src
         return out.reshape(-1)
-
-
-def _real_form(m: np.ndarray) -> np.ndarray:
-    """The real matrix R with ``rows @ R`` = ``z @ m.T`` when each row of ``rows`` holds
-    the amplitudes of a row ``z`` of ``2**t`` as interleaved (re, im) floats:
-    out_re = A re - B im and out_im = B re + A im, for m = A + iB."""
-    d = m.shape[0]
-    mt = m.T
-    r = np.empty((d, 2, d, 2))
-    r[:, 0, :, 0] = r[:, 1, :, 1] = mt.real
-    r[:, 0, :, 1] = mt.imag
-    r[:, 1, :, 0] = -mt.imag
-    return r.reshape(2 * d, 2 * d)
-
-
-def _widen(matrix: np.ndarray, axes: list[int], block: list[int]) -> np.ndarray:
-    """``matrix`` on target ``axes`` as an operator on the ``block`` axes (local qubit j
-    = axis ``block[j]``), with identity on the block axes that are not targets."""
-    k, t = len(axes), len(block)
-    if t > k:
-        matrix = np.kron(np.eye(1 << (t - k)), matrix)
-    # Local qubit j of the result is target i if block[j] == axes[i], else an identity
-    # qubit (kron qubits k, k+1, ...).
-    idle = iter(range(k, t))
-    order = [axes.index(a) if a in axes else next(idle) for a in block]
-    return permute_operator_qubits(matrix, order)
