@@ -41,7 +41,8 @@ from qfoundry.program import condition_holds
 from .._sim.kernels import matmul_to_front
 from .._sim.memory import available_bytes, device_dt, format_bytes
 from .program import Bfunc, Measure, Op, Program, Rotation, Save, SaveExpval, compile_experiment
-from .sweep import compiled
+from .saves import pauli_expval
+from .sweep import compiled, rotate
 
 __all__ = ["DensityMatrixEngine", "register_engines", "register_backends", "max_active_qubits"]
 
@@ -226,22 +227,6 @@ class _Branch:
         t = t.reshape((2,) * 2 * k).transpose([*range(0, 2 * k, 2), *range(1, 2 * k, 2)])
         return t.reshape(2 ** k, 2 ** k)
 
-    def rotate(self, step: Rotation) -> None:
-        """(r_X, r_Y) of one qubit -> (c r_X - s r_Y, s r_X + c r_Y), in place: an ``rz``
-        of a sweep without the transposes of a general product."""
-        lo, hi = self.labels.index(2 * step.qubit), self.labels.index(2 * step.qubit + 1)
-
-        def at(high: int, low: int) -> tuple:  # slices, so even a 1-qubit state gives views
-            index: list[Any] = [slice(None)] * self.state.ndim
-            index[hi], index[lo] = slice(high, high + 1), slice(low, low + 1)
-            return tuple(index)
-
-        x, y = self.state[at(0, 1)], self.state[at(1, 0)]  # X = code 1, Y = code 2
-        new_x = step.c * x - step.s * y
-        y *= step.c
-        y += step.s * x
-        x[...] = new_x
-
     def project(self, qubit: int, a0: float, a1: float) -> np.ndarray:
         """sum_m a_m P_m rho P_m for the projectors P_m on ``qubit`` (a new array):
         r_I -> ((a0 + a1) r_I + (a0 - a1) r_Z)/2, r_Z likewise swapped, r_X = r_Y = 0."""
@@ -289,7 +274,7 @@ class _Simulation:
                     b.apply(step)
             elif isinstance(step, Rotation):
                 for b in targets:
-                    b.rotate(step)
+                    rotate(b, step)
             elif isinstance(step, Measure):
                 self._measure(step, targets)
             elif isinstance(step, Bfunc):
@@ -299,22 +284,8 @@ class _Simulation:
             elif isinstance(step, Save):
                 saved[step.key] = self._saved(step.qubits)
             elif isinstance(step, SaveExpval):
-                saved[step.key] = self._expval(step.terms)
+                saved[step.key] = pauli_expval(self.branches, step.terms)
         return saved
-
-    def _expval(self, terms: list) -> float:
-        """sum_t c_t Tr(rho P_t): with rho = sum_P r_P P / 2^n, Tr(rho P) is r_P / r_I
-        itself, one read per term per branch; branches are weighted by probability."""
-        total = sum(b.weight for b in self.branches)
-        value = 0.0
-        for b in self.branches:
-            norm = float(b.state[(0,) * b.state.ndim])
-            for paulis, coeff in terms:
-                codes = dict(paulis)
-                index = tuple((codes.get(label // 2, 0) >> (label % 2)) & 1
-                              for label in b.labels)
-                value += b.weight / total * coeff * float(b.state[index]) / norm
-        return value
 
     def _saved(self, qubits: Sequence[int]) -> np.ndarray:
         total = sum(b.weight for b in self.branches)

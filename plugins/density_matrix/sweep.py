@@ -33,7 +33,7 @@ from .program import (
     ptm,
 )
 
-__all__ = ["compiled", "bind_slots", "slot_stacks"]
+__all__ = ["compiled", "bind_slots", "slot_stacks", "rotate"]
 
 
 def compiled(lowered: Lowered, nm: NoiseModel | None, dt: float | None, device: Any,
@@ -124,3 +124,21 @@ def slot_stacks(prog: Program, template: Lowered, nm: NoiseModel | None
         r = basis.conj().T @ sup @ basis / d
         stacks[step.pos] = np.ascontiguousarray(r.real)
     return stacks
+
+
+def rotate(branch: Any, step: Rotation) -> None:
+    """(r_X, r_Y) of one qubit -> (c r_X - s r_Y, s r_X + c r_Y), in place: a sweep's
+    noiseless ``rz`` without the transposes of a general product."""
+    state, labels = branch.state, branch.labels
+    lo, hi = labels.index(2 * step.qubit), labels.index(2 * step.qubit + 1)
+
+    def at(high: int, low: int) -> tuple:  # slices, so even a 1-qubit state gives views
+        index: list[Any] = [slice(None)] * state.ndim
+        index[hi], index[lo] = slice(high, high + 1), slice(low, low + 1)
+        return tuple(index)
+
+    x, y = state[at(0, 1)], state[at(1, 0)]  # X = code 1, Y = code 2
+    new_x = step.c * x - step.s * y
+    y *= step.c
+    y += step.s * x
+    x[...] = new_x
