@@ -230,7 +230,9 @@ class EngineBackend(Backend):
                 first = id(template) not in templates
                 if first:
                     templates[id(template)] = lower_template(template)
-                program = bind_program(templates[id(template)], exp.sweep_index)
+                program = bind_program(templates[id(template)], exp.sweep_index,
+                                       matrices=not getattr(self.engine,
+                                                            "compiles_templates", False))
                 if not first:  # value sets differ only in angles: checked once
                     programs.append(program)
                     continue

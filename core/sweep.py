@@ -23,7 +23,7 @@ from .parameters import Parameter, ParameterExpression, ParameterVector
 from .qobj import QasmQobj, QasmQobjExperiment, QobjExperimentHeader
 
 __all__ = ["symbolic_slots", "experiment_parameters", "bind_experiments", "expand_qobj",
-           "check_bound"]
+           "check_bound", "lower_template", "bind_program", "with_matrices"]
 
 Slot = tuple[int, int, ParameterExpression]
 
@@ -176,10 +176,12 @@ def lower_template(template: QasmQobjExperiment) -> Any:
                    sweep_angles=getattr(template, "sweep_angles", None) or {})
 
 
-def bind_program(template: Any, index: int) -> Any:
-    """Value set ``index`` of a lowered template: each symbolic gate gets its angles and
-    matrix (nothing else is rebuilt); the program names its template, so an engine can
-    reuse what it compiled from it (``template.cache``)."""
+def bind_program(template: Any, index: int, *, matrices: bool = True) -> Any:
+    """Value set ``index`` of a lowered template: each symbolic gate gets its angles and,
+    with ``matrices``, its matrix (nothing else is rebuilt); the program names its
+    template, so an engine can reuse what it compiled from it (``template.cache``).
+    ``matrices=False`` is for engines that take the matrices from their compiled template
+    (``Engine.compiles_templates``); :func:`with_matrices` completes such a program."""
     from dataclasses import replace
 
     from .gates import GATES
@@ -195,6 +197,24 @@ def bind_program(template: Any, index: int) -> Any:
         params = tuple(float(angles[(op.index, k)][index]) if isinstance(p, str) else p
                        for k, p in enumerate(op.params))
         ops[pos] = op._replace(params=params, matrix=GATES[op.name].matrix(
-            params, len(op.qubits)))
+            params, len(op.qubits)) if matrices else None)
     return replace(template, ops=tuple(ops), template=template, sweep_index=index,
                    sweep_angles=None, cache={})
+
+
+def with_matrices(program: Any) -> Any:
+    """``program`` with every bound gate's matrix (the same program when it has them)."""
+    from dataclasses import replace
+
+    from .gates import GATES
+
+    if program.template is None or not program.template.cache.get("slots"):
+        return program
+    ops = list(program.ops)
+    changed = False
+    for pos in program.template.cache["slots"]:
+        op = ops[pos]
+        if op.matrix is None:
+            ops[pos] = op._replace(matrix=GATES[op.name].matrix(op.params, len(op.qubits)))
+            changed = True
+    return replace(program, ops=tuple(ops)) if changed else program

@@ -39,6 +39,7 @@ from qfoundry.hookspecs import hookimpl
 from qfoundry.noise import NoiseModel, noise_model_for
 from qfoundry.options import Options
 from qfoundry.program import Delay, Measure, Program, Reset, lower
+from qfoundry.sweep import with_matrices
 
 from .density_matrix.engine import DensityMatrixEngine, max_active_qubits
 from .trajectory.engine import TrajectoryEngine
@@ -132,6 +133,7 @@ class AutoEngine(Engine):
 
     name = "auto"
     models_noise = True
+    compiles_templates = True  # see _for: each chosen engine gets what it needs
     description = ("Noisy simulation choosing density matrix or trajectories per experiment "
                    "(Aer's automatic method)")
     supported_instructions = (DensityMatrixEngine.supported_instructions
@@ -153,15 +155,41 @@ class AutoEngine(Engine):
 
     def validate_program(self, program: Program, options: Mapping[str, Any],
                          device: Any) -> None:
-        engine, _ = choose_engine(program, options, device)
-        engine.validate_program(program, options, device)
+        engine, _ = _choice(program, options, device)
+        engine.validate_program(_for(engine, program), options, device)
 
     def run_program(self, program: Program, options: Mapping[str, Any],
                     device: Any = None) -> ExperimentOutput:
-        engine, reason = choose_engine(program, options, device)
-        out = engine.run_program(program, options, device)
+        engine, reason = _choice(program, options, device)
+        out = engine.run_program(_for(engine, program), options, device)
         out.metadata = {**out.metadata, "engine": engine.name, "engine_reason": reason}
         return out
+
+
+def _for(engine: Engine, program: Program) -> Program:
+    """The program as ``engine`` takes it: a sweep's value sets reach ``auto`` without
+    their symbolic gates' matrices (the density-matrix engine builds them from its
+    compiled template); trajectories need them."""
+    return program if getattr(engine, "compiles_templates", False) else with_matrices(program)
+
+
+def _choice(program: Program, options: Mapping[str, Any], device: Any) -> tuple[Engine, str]:
+    """choose_engine, made once per parameter sweep: its value sets differ only in angles,
+    which the rule never looks at (the template's cache keeps the answer, with the device
+    and options it was made for, compared by identity and value)."""
+    template = program.template
+    if template is None:
+        return choose_engine(program, options, device)
+    # plain values by value, anything else (a NoiseModel...) by identity; the entry keeps
+    # those objects alive, so an id cannot be reused while it is cached
+    key = tuple(sorted((k, v if isinstance(v, (bool, int, float, str, type(None))) else id(v))
+                       for k, v in options.items() if k != "seed_simulator"))
+    hit = template.cache.get("auto")
+    if hit is not None and hit[0] is device and hit[1] == key:
+        return hit[3]
+    choice = choose_engine(program, options, device)
+    template.cache["auto"] = (device, key, dict(options), choice)
+    return choice
 
 
 _ENGINE = AutoEngine()

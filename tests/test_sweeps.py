@@ -180,3 +180,25 @@ def test_lowered_once_density_matrices_equal_bound_runs():
                       transpile=False, save_density_matrix=True).result()
         np.testing.assert_allclose(sweep.results[k].data["density_matrix"],
                                    one.results[0].data["density_matrix"], atol=1e-12)
+
+
+def test_a_sweep_auto_runs_as_trajectories_equals_bound_runs():
+    """Beyond the density-matrix cap (7 active qubits in 1 MiB) auto runs trajectories,
+    which need the symbolic gates' matrices the density-matrix path leaves out."""
+    t = Parameter("t")
+    c = qf.Circuit(9, 9).h(0)
+    for q in range(8):
+        c.cx(q, q + 1)
+    c.rx(t, 4).ry(2 * t, 8).measure(range(9), range(9))
+    dev = qf.get_backend("fake_paris")
+    sweep = dev.run(c, parameter_binds=[{t: [0.3, 2.0]}], shots=200, max_memory_mb=1,
+                    seed_simulator=3).result()
+    assert sweep.results[0].metadata["engine"] == "trajectory"
+    for k, v in enumerate([0.3, 2.0]):
+        one = dev.run(c.assign_parameters([v]), shots=200, max_memory_mb=1,
+                      seed_simulator=sweep.results[k].seed_simulator).result()
+        a, b = sweep.get_counts(k), one.get_counts()
+        for key in set(a) | set(b):  # one symbolic transpile against a bound one
+            p = (a.get(key, 0) + b.get(key, 0)) / 400
+            assert abs(a.get(key, 0) - b.get(key, 0)) / 200 <= 5 * math.sqrt(
+                2 * max(p * (1 - p), 1 / 200) / 200), key

@@ -40,8 +40,9 @@ from qfoundry.program import condition_holds
 
 from .._sim.kernels import matmul_to_front
 from .._sim.memory import available_bytes, device_dt, format_bytes
-from .program import Bfunc, Measure, Op, Program, Save, SaveExpval, compile_experiment
-from .sweep import compiled
+from .program import Bfunc, Measure, Op, Program, Rotation, Save, SaveExpval, compile_experiment
+from .saves import pauli_expval
+from .sweep import compiled, rotate
 
 __all__ = ["DensityMatrixEngine", "register_engines", "register_backends", "max_active_qubits"]
 
@@ -55,6 +56,9 @@ class DensityMatrixEngine(Engine):
     """Density-matrix simulation with the device's noise (see the module docstring)."""
 
     name = "density_matrix"
+    # A sweep's value sets may come without their symbolic gates' matrices: the engine
+    # takes them from the template it compiled once (sweep.py).
+    compiles_templates = True
     models_noise = True
     description = "Exact density-matrix simulation with noise (fake devices, custom models)"
     supported_instructions = frozenset(GATES) | frozenset(
@@ -268,6 +272,9 @@ class _Simulation:
             if isinstance(step, Op):
                 for b in targets:
                     b.apply(step)
+            elif isinstance(step, Rotation):
+                for b in targets:
+                    rotate(b, step)
             elif isinstance(step, Measure):
                 self._measure(step, targets)
             elif isinstance(step, Bfunc):
@@ -277,22 +284,8 @@ class _Simulation:
             elif isinstance(step, Save):
                 saved[step.key] = self._saved(step.qubits)
             elif isinstance(step, SaveExpval):
-                saved[step.key] = self._expval(step.terms)
+                saved[step.key] = pauli_expval(self.branches, step.terms)
         return saved
-
-    def _expval(self, terms: list) -> float:
-        """sum_t c_t Tr(rho P_t): with rho = sum_P r_P P / 2^n, Tr(rho P) is r_P / r_I
-        itself, one read per term per branch; branches are weighted by probability."""
-        total = sum(b.weight for b in self.branches)
-        value = 0.0
-        for b in self.branches:
-            norm = float(b.state[(0,) * b.state.ndim])
-            for paulis, coeff in terms:
-                codes = dict(paulis)
-                index = tuple((codes.get(label // 2, 0) >> (label % 2)) & 1
-                              for label in b.labels)
-                value += b.weight / total * coeff * float(b.state[index]) / norm
-        return value
 
     def _saved(self, qubits: Sequence[int]) -> np.ndarray:
         total = sum(b.weight for b in self.branches)

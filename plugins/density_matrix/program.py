@@ -34,7 +34,7 @@ from qfoundry.program import Save as LoweredSave
 from .._sim.expval import pauli_code
 from .._sim.fusion import GateOp, fuse
 
-__all__ = ["Op", "Measure", "Bfunc", "Save", "SaveExpval", "Slot", "Program",
+__all__ = ["Op", "Measure", "Bfunc", "Save", "SaveExpval", "Slot", "Rotation", "Program",
            "compile_experiment", "ptm"]
 
 
@@ -84,6 +84,17 @@ class Slot:
     the one part of the program computed again for each value set (see sweep.py)."""
 
     pos: int
+    cond: Any = None
+
+
+@dataclass
+class Rotation:
+    """A map that only rotates (r_X, r_Y) of local ``qubit`` by (c, s): an ``rz`` without
+    noise, the common symbolic gate of a sweep (see sweep.py), applied in place."""
+
+    qubit: int
+    c: float
+    s: float
     cond: Any = None
 
 

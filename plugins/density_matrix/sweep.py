@@ -22,9 +22,18 @@ from qfoundry.gates import GATES
 from qfoundry.noise.model import NoiseModel
 from qfoundry.program import Program as Lowered
 
-from .program import Op, Program, Slot, _pauli_basis, _superops, compile_experiment, ptm
+from .program import (
+    Op,
+    Program,
+    Rotation,
+    Slot,
+    _pauli_basis,
+    _superops,
+    compile_experiment,
+    ptm,
+)
 
-__all__ = ["compiled", "bind_slots", "slot_stacks"]
+__all__ = ["compiled", "bind_slots", "slot_stacks", "rotate"]
 
 
 def compiled(lowered: Lowered, nm: NoiseModel | None, dt: float | None, device: Any,
@@ -62,14 +71,29 @@ def bind_slots(template: Program, lowered: Lowered, nm: NoiseModel | None, dt: f
         op = lowered.ops[step.pos]
         stack = None if stacks is None or index is None else stacks.get(step.pos)
         if stack is not None:
-            steps.append(Op(tuple(local[q] for q in op.qubits), stack[index], step.cond))
+            matrix = stack[index]
+            if matrix.shape == (4, 4) and _is_xy_rotation(matrix):
+                steps.append(Rotation(local[op.qubits[0]], float(matrix[1, 1]),
+                                      float(matrix[2, 1]), step.cond))
+            else:
+                steps.append(Op(tuple(local[q] for q in op.qubits), matrix, step.cond))
             continue
         where = f"instruction {op.index} ({op.name} on qubits {list(op.qubits)})"
+        if op.matrix is None:  # bound without its matrix (compiles_templates)
+            op = op._replace(matrix=GATES[op.name].matrix(op.params, len(op.qubits)))
         for superop, phys in _superops(op, nm, dt, where):
             if all(q in local for q in phys):
                 steps.append(Op(tuple(local[q] for q in phys), ptm(superop, len(phys)),
                                 step.cond))
     return replace(template, steps=steps)
+
+
+def _is_xy_rotation(r: np.ndarray) -> bool:
+    """Whether a one-qubit PTM only rotates the X and Y coefficients (``rz`` without
+    noise): [[1, 0, 0, 0], [0, c, -s, 0], [0, s, c, 0], [0, 0, 0, 1]] exactly."""
+    return (r[0, 0] == 1.0 and r[3, 3] == 1.0 and r[1, 1] == r[2, 2] and r[1, 2] == -r[2, 1]
+            and not r[0, 1:].any() and not r[1:, 0].any() and not r[3, :3].any()
+            and not r[:3, 3].any())
 
 
 def slot_stacks(prog: Program, template: Lowered, nm: NoiseModel | None
@@ -100,3 +124,21 @@ def slot_stacks(prog: Program, template: Lowered, nm: NoiseModel | None
         r = basis.conj().T @ sup @ basis / d
         stacks[step.pos] = np.ascontiguousarray(r.real)
     return stacks
+
+
+def rotate(branch: Any, step: Rotation) -> None:
+    """(r_X, r_Y) of one qubit -> (c r_X - s r_Y, s r_X + c r_Y), in place: a sweep's
+    noiseless ``rz`` without the transposes of a general product."""
+    state, labels = branch.state, branch.labels
+    lo, hi = labels.index(2 * step.qubit), labels.index(2 * step.qubit + 1)
+
+    def at(high: int, low: int) -> tuple:  # slices, so even a 1-qubit state gives views
+        index: list[Any] = [slice(None)] * state.ndim
+        index[hi], index[lo] = slice(high, high + 1), slice(low, low + 1)
+        return tuple(index)
+
+    x, y = state[at(0, 1)], state[at(1, 0)]  # X = code 1, Y = code 2
+    new_x = step.c * x - step.s * y
+    y *= step.c
+    y += step.s * x
+    x[...] = new_x
