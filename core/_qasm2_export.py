@@ -71,7 +71,14 @@ def dumps(circuit: Circuit) -> str:
                 and len(inst.params) == spec.num_params
                 and spec.num_qubits in (None, len(inst.qubits)))
 
-    for inst in circuit.data:
+    for k, inst in enumerate(circuit.data):
+        cond = inst.condition
+        if cond is not None and not isinstance(cond[0], str):
+            raise CircuitError(f"instruction {k} ({inst.name!r}) is conditioned on clbits "
+                               f"{list(cond[0])}; OpenQASM 2 conditions test a whole register")
+        if inst.name == "delay" and len(inst.params) == 2:
+            raise CircuitError(f"instruction {k}: a delay in {inst.params[1]!r}; OpenQASM 2 "
+                               "delays are in units of dt")
         if inst.name in qelib1 or inst.name in _NATIVE or defined_by_matrix(inst):
             continue
         if not _IDENT.match(inst.name) or inst.name in _RESERVED:

@@ -2,8 +2,9 @@
 
 :func:`assemble` lays a Circuit out exactly as Qiskit's (terra 0.46) assembler does, so a
 Qobj made here and one made by Qiskit are interchangeable: the same experiment header
-fields, and ``c_if`` conditions lowered to a ``bfunc`` writing a scratch register bit that
-the conditioned instruction reads through ``conditional``.
+fields, and conditions (``c_if`` on a register, or on clbits) lowered to a ``bfunc``
+writing a scratch register bit that the conditioned instruction reads through
+``conditional``.
 :func:`circuit_from_experiment` is its inverse. :func:`to_qobj` is what ``Backend.run``
 calls for anything that is not already a Qobj.
 """
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .circuit import Circuit, from_qobj_experiment
-from .errors import CircuitError, QasmError, QobjValidationError
+from .errors import QasmError, QobjValidationError
 from .parameters import is_symbolic
 from .qobj import (
     QasmQobj,
@@ -92,6 +93,11 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
         fields: dict[str, Any] = {"qubits": list(inst.qubits)}
         if inst.name == "unitary":
             fields["params"] = [np.asarray(inst.params[0], dtype=complex)]
+        elif inst.name == "delay":  # the engines read dt unless the instruction says otherwise
+            p = inst.params[0]
+            fields["params"] = [p.to_text() if is_symbolic(p) else p]
+            if len(inst.params) == 2:
+                fields["unit"] = inst.params[1]
         elif inst.params:  # symbolic angles travel as expression text (qfoundry.sweep)
             fields["params"] = [p.to_text() if is_symbolic(p) else p for p in inst.params]
         if inst.name == "measure":
@@ -101,14 +107,16 @@ def _experiment(circ: Circuit) -> QasmQobjExperiment:
         if inst.label is not None:
             fields["label"] = inst.label
         if inst.condition is not None:
-            reg_name, value = inst.condition
-            offset = circ.creg_offset(reg_name)
-            size = next(r.size for r in circ.cregs if r.name == reg_name)
+            value = inst.condition[1]
+            cbits = circ.condition_clbits(inst.condition)
+            mask = sum(1 << b for b in cbits)
+            # a register's value keeps every bit, so one it cannot hold is never true
+            val = (value << cbits[0] if isinstance(inst.condition[0], str)
+                   else sum(((value >> i) & 1) << b for i, b in enumerate(cbits)))
             bit = slots + n_bfuncs
             n_bfuncs += 1
             instructions.append(QasmQobjInstruction(
-                "bfunc", mask=f"0x{((1 << size) - 1) << offset:X}", relation="==",
-                val=f"0x{value << offset:X}", register=bit))
+                "bfunc", mask=f"0x{mask:X}", relation="==", val=f"0x{val:X}", register=bit))
             fields["conditional"] = bit
         instructions.append(QasmQobjInstruction(inst.name, **fields))
     header = QobjExperimentHeader(
@@ -128,35 +136,9 @@ def _is_qiskit_circuit(obj: Any) -> bool:
 
 
 def _from_qiskit(qc: Any) -> Circuit:
-    import qiskit.qasm2  # only reached when the caller already holds a Qiskit object
+    from .qiskit.convert import from_qiskit  # imports Qiskit, which the caller already has
 
-    if qc.parameters:  # OpenQASM 2 cannot carry them
-        from ._qiskit_circuit import from_parameterised_qiskit
-
-        return from_parameterised_qiskit(qc)
-
-    try:
-        text = qiskit.qasm2.dumps(qc)
-    except Exception as exc:  # Qiskit's own error types; re-raised as ours with its reason
-        raise CircuitError(f"cannot convert Qiskit circuit {qc.name!r} through OpenQASM 2: "
-                           f"{exc}") from exc
-    try:
-        phase = float(qc.global_phase)
-    except TypeError:
-        raise CircuitError(f"Qiskit circuit {qc.name!r} has an unbound parameter in its "
-                           "global phase") from None
-    from qiskit.circuit.library import get_standard_gate_name_mapping
-
-    from .gates import GATES
-    from .qasm2 import loads
-
-    # Qiskit defines its standard gates that qelib1 lacks (ecr on Eagle devices) in the
-    # text: keep those by name, so a circuit Qiskit transpiled for a device stays native.
-    circ = loads(text, name=qc.name, filename=f"<qiskit circuit {qc.name!r}>",
-                 native=set(get_standard_gate_name_mapping()) & set(GATES))
-    circ.global_phase = phase
-    circ.metadata = dict(qc.metadata or {})
-    return circ
+    return from_qiskit(qc)
 
 
 def _looks_like_path(text: str) -> bool:

@@ -28,8 +28,11 @@ from .circuit_parts import (
     Qubit,
     QubitSpec,
     _check_amplitudes,
+    _check_delay,
     _check_unitary,
     _real,
+    check_condition,
+    condition_clbits,
     instruction_signature,
 )
 from .circuit_qobj import rebuild
@@ -175,6 +178,8 @@ class Circuit(GateMethods, ParameterMethods):
             params = _check_amplitudes(params, len(qs), where)
         elif name == "save_expval":
             params = expval_params(params, len(qs), where)
+        elif name == "delay":
+            params = _check_delay(params, len(qs), where)
         else:
             params = tuple(_real(p, where) for p in params)
             self._check_parameter_names(params, where)
@@ -195,21 +200,12 @@ class Circuit(GateMethods, ParameterMethods):
             raise CircuitError(f"{where}: label must be a string, got {label!r}")
         return Instruction(name, qs, params, cs, condition, label)
 
-    def _check_condition(self, condition: tuple[Any, int], name: str) -> tuple[str, int]:
-        try:
-            reg, value = condition
-        except (TypeError, ValueError):
-            raise CircuitError(f"condition must be (classical register, value), "
-                               f"got {condition!r}") from None
-        reg_name = reg.name if isinstance(reg, ClassicalRegister) else reg
-        if reg_name not in self._coffset:
-            raise CircuitError(f"condition on unknown classical register {reg_name!r} "
-                               f"(circuit has {[r.name for r in self.cregs]})")
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise CircuitError(f"condition value must be a non-negative integer, got {value!r}")
-        if name == "barrier":
-            raise CircuitError("a barrier cannot be conditioned")
-        return (reg_name, int(value))
+    def _check_condition(self, condition: tuple[Any, int], name: str) -> tuple[Any, int]:
+        return check_condition(self, condition, name)
+
+    def condition_clbits(self, condition: tuple[Any, int]) -> tuple[int, ...]:
+        """The flat clbits a (checked) condition reads, bit 0 of its value first."""
+        return condition_clbits(self, condition)
 
     def _broadcast(self, name: str, params: Sequence, *qargs: QubitSpec,
                    clbits: ClbitSpec | None = None) -> Circuit:
@@ -280,9 +276,12 @@ class Circuit(GateMethods, ParameterMethods):
             self.append("barrier", flat)
         return self
 
-    def delay(self, duration: float, qubit: QubitSpec) -> Circuit:
-        """Idle qubit(s) for ``duration`` seconds (a no-op for ideal engines)."""
-        return self._broadcast("delay", (duration,), qubit)
+    def delay(self, duration: float, qubit: QubitSpec, unit: str = "dt") -> Circuit:
+        """Idle qubit(s) for ``duration`` in ``unit`` ("dt", the device's sample time, or
+        "s", "ms", "us", "ns", "ps"): relaxation on noisy devices, a no-op for ideal engines.
+        A non-default unit is kept as a second parameter, ``(duration, unit)``."""
+        return self._broadcast("delay", (duration,) if unit == "dt" else (duration, unit),
+                               qubit)
 
     def unitary(self, matrix: Any, qubits: QubitSpec, label: str | None = None) -> Circuit:
         """Apply a unitary matrix; ``qubits[0]`` is its least significant index (as Qiskit)."""
@@ -300,9 +299,7 @@ class Circuit(GateMethods, ParameterMethods):
         for inst in self.data:
             cbits = list(inst.clbits)
             if inst.condition is not None:
-                off = self._coffset[inst.condition[0]]
-                size = next(r.size for r in self.cregs if r.name == inst.condition[0])
-                cbits += range(off, off + size)
+                cbits += self.condition_clbits(inst.condition)
             level = max([qlevel[q] for q in inst.qubits] + [clevel[c] for c in cbits],
                         default=0)
             if inst.name != "barrier":

@@ -17,6 +17,7 @@ from .errors import CircuitError
 from .parameters import ParameterExpression
 
 __all__ = ["Qubit", "Clbit", "QuantumRegister", "ClassicalRegister", "Instruction",
+           "check_condition", "condition_clbits",
            "QubitSpec", "ClbitSpec", "instruction_signature"]
 
 _NAME_RE = re.compile(r"[a-z][A-Za-z0-9_]*\Z")
@@ -116,7 +117,7 @@ class Instruction:
     qubits: tuple[int, ...]
     params: tuple = ()
     clbits: tuple[int, ...] = ()
-    condition: tuple[str, int] | None = None
+    condition: tuple[Any, int] | None = None
     label: str | None = None
 
     def __eq__(self, other: object) -> bool:
@@ -183,6 +184,64 @@ def _check_amplitudes(params: tuple, n: int, where: str) -> tuple:
 
 
 # Non-gate instructions: name -> (num_params or None for "any", num_qubits or None, num_clbits)
+DELAY_UNITS = ("dt", "s", "ms", "us", "ns", "ps")
+
+
+def _check_delay(params: tuple, n_qubits: int, where: str) -> tuple:
+    """``(duration,)`` in dt, or ``(duration, unit)``: a non-default unit is kept."""
+    if len(params) not in (1, 2):
+        raise CircuitError(f"{where}: takes (duration) or (duration, unit), got {params!r}")
+    if n_qubits != 1:
+        raise CircuitError(f"'delay' acts on 1 qubit, got {n_qubits}")
+    duration = _real(params[0], where)
+    if not isinstance(duration, ParameterExpression) and duration < 0:
+        raise CircuitError(f"{where}: duration {duration} is negative")
+    unit = params[1] if len(params) == 2 else "dt"
+    if unit not in DELAY_UNITS:
+        raise CircuitError(f"{where}: unit {unit!r} is not one of {list(DELAY_UNITS)}")
+    return (duration,) if unit == "dt" else (duration, unit)
+
+
+def check_condition(circ: Any, condition: tuple[Any, int], name: str) -> tuple[Any, int]:
+    """A condition of ``circ``, checked. ``(register, value)`` tests a whole register (kept
+    by name, as OpenQASM 2 does); ``(clbit, value)`` or ``([clbits], value)`` tests those
+    bits, bit ``i`` of ``value`` against ``clbits[i]``, kept as a tuple of flat indices
+    (Qiskit's single-bit tests and the lowered ``if_else`` / ``switch_case`` blocks)."""
+    try:
+        target, value = condition
+    except (TypeError, ValueError):
+        raise CircuitError(f"condition must be (classical register or clbit(s), value), "
+                           f"got {condition!r}") from None
+    by_register = isinstance(target, (str, ClassicalRegister))
+    if isinstance(value, (bool, np.bool_)) and not by_register:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise CircuitError(f"condition value must be a non-negative integer, got {value!r}")
+    if name == "barrier":
+        raise CircuitError("a barrier cannot be conditioned")
+    if by_register:
+        reg_name = target.name if isinstance(target, ClassicalRegister) else target
+        if reg_name not in [r.name for r in circ.cregs]:
+            raise CircuitError(f"condition on unknown classical register {reg_name!r} "
+                               f"(circuit has {[r.name for r in circ.cregs]})")
+        return (reg_name, int(value))
+    bits = tuple(circ._flat(target, "clbit"))
+    if not bits or len(set(bits)) != len(bits):
+        raise CircuitError(f"condition on clbits {list(bits)}: give distinct clbits")
+    if value >> len(bits):
+        raise CircuitError(f"condition value {value} does not fit in {len(bits)} clbit(s)")
+    return (bits, int(value))
+
+
+def condition_clbits(circ: Any, condition: tuple[Any, int]) -> tuple[int, ...]:
+    """The flat clbits a checked condition of ``circ`` reads, bit 0 of its value first."""
+    if isinstance(condition[0], str):
+        offset = circ.creg_offset(condition[0])
+        size = next(r.size for r in circ.cregs if r.name == condition[0])
+        return tuple(range(offset, offset + size))
+    return tuple(condition[0])
+
+
 _SPECIAL = {"measure": (0, 1, 1), "reset": (0, 1, 0), "barrier": (0, None, 0),
             "delay": (1, 1, 0), "U": (3, 1, 0), "CX": (0, 2, 0), "save_expval": (None, None, 0)}
 

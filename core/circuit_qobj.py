@@ -26,9 +26,10 @@ def rebuild(experiment: QasmQobjExperiment | Mapping[str, Any], circuit_cls: typ
             ) -> Circuit:
     """Rebuild the Circuit an experiment was assembled from (registers from the header).
 
-    A ``bfunc`` followed by instructions ``conditional`` on its bit becomes ``c_if``
-    conditions, which needs the bfunc to test one whole register with ``==``; anything
-    else a Circuit cannot express raises :class:`CircuitError`.
+    A ``bfunc`` followed by instructions ``conditional`` on its bit becomes a condition:
+    on a register when its mask is one whole register, else on the masked clbits. It must
+    test with ``==`` and read memory bits only; anything else a Circuit cannot express
+    raises :class:`CircuitError`.
     """
     if isinstance(experiment, Mapping):
         experiment = QasmQobjExperiment.from_dict(experiment)
@@ -76,6 +77,8 @@ def rebuild(experiment: QasmQobjExperiment | Mapping[str, Any], circuit_cls: typ
         elif inst.name == "unitary":
             circ.append("unitary", qubits, [to_complex_array(params[0])], condition=cond,
                         label=label)
+        elif inst.name == "delay" and getattr(inst, "unit", "dt") != "dt":
+            circ.append("delay", qubits, [*params[:1], inst.unit], condition=cond, label=label)
         else:
             circ.append(inst.name, qubits, params, condition=cond, label=label)
     return circ
@@ -99,14 +102,14 @@ def _sizes(labels: list | None) -> list[list] | None:
     return [[n, s] for n, s in sizes.items()]
 
 
-def _bfunc_condition(inst: QasmQobjInstruction, circ: Circuit, where: str) -> tuple[str, int]:
+def _bfunc_condition(inst: QasmQobjInstruction, circ: Circuit, where: str) -> tuple[Any, int]:
     mask, val = int(inst.mask, 16), int(inst.val, 16)
+    if inst.relation != "==" or mask >> circ.num_clbits or val & ~mask:
+        raise CircuitError(f"{where}: bfunc mask {inst.mask} relation {inst.relation!r} is not "
+                           "an equality test of memory bits, so it has no condition form")
     for reg in circ.cregs:
         offset = circ.creg_offset(reg.name)
-        if mask == ((1 << reg.size) - 1) << offset and inst.relation == "==":
+        if mask == ((1 << reg.size) - 1) << offset:
             return (reg.name, val >> offset)
-    raise CircuitError(f"{where}: bfunc mask {inst.mask} relation {inst.relation!r} does not "
-                       "test one whole classical register for equality, so it has no c_if form")
-
-
-# -- run() input normalisation ----------------------------------------------------------
+    bits = [b for b in range(circ.num_clbits) if (mask >> b) & 1]
+    return (tuple(bits), sum(((val >> b) & 1) << i for i, b in enumerate(bits)))

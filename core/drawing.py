@@ -63,7 +63,8 @@ def _used_wires(circuit: Circuit) -> tuple[set[int], set[str]]:
         for clbit in inst.clbits:
             cregs.add(circuit.clbit_labels[clbit][0])
         if inst.condition is not None:
-            cregs.add(inst.condition[0])
+            cregs.update(circuit.clbit_labels[c][0]
+                         for c in circuit.condition_clbits(inst.condition))
     return qubits, cregs
 
 
@@ -104,7 +105,9 @@ def place(circuit: Circuit, idle_wires: bool | None = None) -> Placement:
             reg, index = circuit.clbit_labels[inst.clbits[0]]
             cells[creg_row[reg]] = str(index)
         if inst.condition is not None:
-            cells[creg_row[inst.condition[0]]] = f"={inst.condition[1]}"
+            target, value = inst.condition
+            reg = target if isinstance(target, str) else circuit.clbit_labels[target[0]][0]
+            cells[creg_row[reg]] = f"={value}"
         lo, hi = min(cells), max(cells)
         col = max(free[lo:hi + 1])
         free[lo:hi + 1] = [col + 1] * (hi + 1 - lo)

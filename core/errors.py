@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "QfoundryError",
+    "IntegrationError",
     "OptionsError",
     "QobjValidationError",
     "BackendNotFoundError",
@@ -153,3 +154,7 @@ class DrawingError(QfoundryError, ValueError):
 
 class MissingExtraError(QfoundryError, ImportError):
     """Raised when a feature needs an optional extra that is not installed; names the extra."""
+
+
+class IntegrationError(QfoundryError, ValueError):
+    """Raised by the Qiskit and PennyLane adapters for what a backend cannot give them."""

@@ -34,7 +34,7 @@ from typing import Any
 
 from qfoundry.engine import Engine, ExperimentOutput
 from qfoundry.hookspecs import hookimpl
-from qfoundry.noise.model import NoiseModel, noise_model_for
+from qfoundry.noise import NoiseModel, noise_model_for
 from qfoundry.options import Options
 from qfoundry.program import Delay, Measure, Program, Reset, lower
 

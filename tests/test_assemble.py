@@ -153,9 +153,9 @@ def test_global_phase_instruction_becomes_the_circuit_phase():
 
 @pytest.mark.parametrize("instructions, phrase", [
     ([{"name": "bfunc", "mask": "0x1", "relation": "!=", "val": "0x1", "register": 2}],
-     "no c_if form"),
-    ([{"name": "bfunc", "mask": "0x3", "relation": "==", "val": "0x1", "register": 2}],
-     "no c_if form"),
+     "no condition form"),
+    ([{"name": "bfunc", "mask": "0x4", "relation": "==", "val": "0x4", "register": 3}],
+     "no condition form"),
     ([{"name": "x", "qubits": [0], "conditional": 5}], "which no earlier bfunc sets"),
 ])
 def test_experiments_a_circuit_cannot_express_are_refused(instructions, phrase):
@@ -163,6 +163,16 @@ def test_experiments_a_circuit_cannot_express_are_refused(instructions, phrase):
            "config": {"n_qubits": 1, "memory_slots": 2}, "instructions": instructions}
     with pytest.raises(CircuitError, match=phrase):
         circuit_from_experiment(exp)
+
+
+def test_bfunc_on_bits_of_two_registers_becomes_a_clbit_condition():
+    exp = {"header": {"creg_sizes": [["c", 1], ["d", 1]]},
+           "config": {"n_qubits": 1, "memory_slots": 2},
+           "instructions": [{"name": "bfunc", "mask": "0x3", "relation": "==", "val": "0x1",
+                             "register": 2}, {"name": "x", "qubits": [0], "conditional": 2}]}
+    circ = circuit_from_experiment(exp)
+    assert circ.data[0].condition == ((0, 1), 1)
+    assert assemble(circ).experiments[0].instructions[0].to_dict() == exp["instructions"][0]
 
 
 # -- run() input forms -------------------------------------------------------------------------
@@ -235,12 +245,12 @@ def test_qiskit_is_never_imported_for_our_own_inputs():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=pathlib.Path(__file__).parent)
 
 
-def test_qiskit_circuits_convert_through_openqasm():
+def test_qiskit_circuits_convert_directly():
     qiskit = pytest.importorskip("qiskit")
     qc = qiskit.QuantumCircuit(2, 2, name="from_qiskit", global_phase=0.5,
                                metadata={"who": "qiskit"})
     qc.h(0)
-    # Not in qelib1: Qiskit writes gate definitions, but these are Qiskit's standard gates,
+    # Not in qelib1: these are Qiskit's standard gates,
     # which qfoundry knows, so they stay one instruction (a circuit Qiskit transpiled for
     # an Eagle device keeps its ecr gates and runs with transpile=False).
     qc.rzx(0.3, 0, 1)

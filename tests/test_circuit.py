@@ -194,3 +194,36 @@ def test_drawing_shows_conditions_and_multi_qubit_gates():
 def test_from_qasm_and_to_qasm():
     c = Circuit.from_qasm('include "qelib1.inc"; qreg q[1]; h q[0];', name="x")
     assert c.name == "x" and c.to_qasm().endswith("qreg q[1];\nh q[0];\n")
+
+
+# -- clbit conditions and delay units -----------------------------------------------------------
+
+def test_clbit_conditions_are_flat_clbit_tuples():
+    from qfoundry.circuit import ClassicalRegister, QuantumRegister
+
+    a, b = ClassicalRegister("a", 1), ClassicalRegister("b", 2)
+    c = Circuit(QuantumRegister("q", 1), a, b)
+    c.append("x", [0], condition=(b[1], 1))
+    c.append("x", [0], condition=([a[0], b[0]], 2))
+    c.append("x", [0], condition=(b, 3))
+    assert [i.condition for i in c.data] == [((2,), 1), ((0, 1), 2), ("b", 3)]
+    assert c.condition_clbits(c.data[1].condition) == (0, 1)
+    assert c.condition_clbits(c.data[2].condition) == (1, 2)
+    with pytest.raises(CircuitError, match="does not fit in 2 clbit"):
+        c.append("x", [0], condition=([0, 1], 4))
+    with pytest.raises(CircuitError, match="distinct clbits"):
+        c.append("x", [0], condition=([0, 0], 1))
+    with pytest.raises(CircuitError, match="OpenQASM 2 conditions test a whole register"):
+        c.to_qasm()
+
+
+def test_delay_units():
+    c = Circuit(1).delay(100, 0).delay(2.5, 0, unit="us")
+    assert [i.params for i in c.data] == [(100.0,), (2.5, "us")]
+    with pytest.raises(CircuitError, match="unit 'min' is not one of"):
+        c.delay(1, 0, unit="min")
+    with pytest.raises(CircuitError, match="negative"):
+        c.delay(-1, 0)
+    with pytest.raises(CircuitError, match="OpenQASM 2 delays are in units of dt"):
+        c.to_qasm()
+    assert "delay(100.0) q[0];" in Circuit(1).delay(100, 0).to_qasm()

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
+import qfoundry
 from qfoundry import qasm2
 from qfoundry.circuit import Circuit
 
@@ -174,4 +175,7 @@ def test_qiskit_quantumcircuit_runs_through_to_qobj_with_same_unitary():
     exp = to_qobj(qc).experiments[0]
     back = circuit_from_experiment(exp)
     assert math.isclose(back.global_phase, 0.7)
-    assert same_up_to_phase(unitary_of(back), Operator(qc).data)
+    # the direct converter keeps gates OpenQASM 2's qelib1 lacks (r, rzx, ...), so the
+    # unitary comes from qfoundry's simulator rather than a round trip through QASM text
+    ours = qfoundry.get_backend("unitary_simulator").run(back).result().get_unitary()
+    assert np.allclose(ours, Operator(qc).data, atol=1e-10)

@@ -24,14 +24,8 @@ from .channels import (
     phase_damping,
     thermal_relaxation,
 )
-from .model import (
-    NoiseEntry,
-    NoiseModel,
-    ReadoutError,
-    delay_errors,
-    device_noise_model,
-    noise_model_for,
-)
+from .for_runs import delay_errors, device_noise_model, noise_model_for
+from .model import NoiseEntry, NoiseModel, ReadoutError
 
 __all__ = [
     "QuantumChannel", "ReadoutError", "NoiseModel", "NoiseEntry", "noise_model_for",

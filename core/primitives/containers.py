@@ -36,6 +36,11 @@ class BitArray:
         return tuple(self._samples.shape[:-1])
 
     @property
+    def samples(self) -> np.ndarray:
+        """Every shot as an integer (register bit k = bit k): shape + (num_shots,)."""
+        return self._samples
+
+    @property
     def num_shots(self) -> int:
         return int(self._samples.shape[-1])
 

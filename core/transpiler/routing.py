@@ -54,7 +54,9 @@ def _dag_of(ops: Sequence[Instruction], cregs: Mapping[str, Sequence[int]] | Non
         ws: list[object] = list(op.qubits)
         ws += [("c", c) for c in op.clbits]
         if op.condition is not None:
-            bits = None if cregs is None else cregs.get(op.condition[0])
+            target = op.condition[0]
+            bits = (target if not isinstance(target, str) else
+                    None if cregs is None else cregs.get(target))
             ws += [("c", c) for c in bits] if bits is not None else [("c", "*")]
         if op.name == "measure" and cregs is None:
             ws.append(("c", "*"))

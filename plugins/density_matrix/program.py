@@ -24,7 +24,7 @@ import numpy as np
 
 from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
 from qfoundry.gates import NOOP_GATES
-from qfoundry.noise.model import NoiseModel, delay_errors
+from qfoundry.noise import NoiseModel, delay_errors
 from qfoundry.program import Bfunc as LoweredBfunc
 from qfoundry.program import Delay, Gate, Initialize, Operation, Reset
 from qfoundry.program import Measure as LoweredMeasure

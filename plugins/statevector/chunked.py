@@ -31,8 +31,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from .._sim.kernels import permute_operator_qubits
+
 __all__ = ["CHUNK_AXES", "apply_dense", "multiply_in_place", "real_form", "run_ranges",
-           "cpu_count"]
+           "cpu_count", "widen"]
 
 CHUNK_AXES = 15  # 2**15 amplitudes (512 KiB) per chunk: gathered, multiplied in cache
 _STACK_AXES = 12  # the real product is one stacked dgemm over runs of 2**12 amplitudes
@@ -149,3 +151,16 @@ def multiply_in_place(tensor: np.ndarray, factor: np.ndarray, threads: int,
                         out=block)
 
     run_ranges(len(index), work, threads)
+
+
+def widen(matrix: np.ndarray, axes: list[int], block: list[int]) -> np.ndarray:
+    """``matrix`` on target ``axes`` as an operator on the ``block`` axes (local qubit j
+    = axis ``block[j]``), with identity on the block axes that are not targets."""
+    k, t = len(axes), len(block)
+    if t > k:
+        matrix = np.kron(np.eye(1 << (t - k)), matrix)
+    # Local qubit j of the result is target i if block[j] == axes[i], else an identity
+    # qubit (kron qubits k, k+1, ...).
+    idle = iter(range(k, t))
+    order = [axes.index(a) if a in axes else next(idle) for a in block]
+    return permute_operator_qubits(matrix, order)

@@ -26,6 +26,7 @@ import numpy as np
 
 from qfoundry.program import condition_holds
 
+from .probabilities import marginal, row_masses, row_probabilities
 from .program import Program
 from .state import SVState
 
@@ -82,20 +83,20 @@ def sample_indices(probs: np.ndarray, shots: int, rng: np.random.Generator) -> n
 def sample_state(state: SVState, qubits: set[int], shots: int, rng: np.random.Generator
                  ) -> tuple[np.ndarray, dict[int, int]]:
     """Draw ``shots`` outcomes of measuring ``qubits`` of ``state``: (indices, bit) as
-    for :meth:`SVState.marginal`. When every qubit is measured, a big state is sampled
+    for :func:`.probabilities.marginal`. When every qubit is measured, a big state is sampled
     in two stages straight from its amplitudes (row totals computed a chunk at a time,
     then only the drawn rows), so no state-sized probability array is ever built."""
     size = state.data.size
     cols = _columns(size, shots)
     active = sum(1 for q in qubits if state.is_active(q))
     if active < state.n or cols == 0:
-        probs, bits = state.marginal(qubits)
+        probs, bits = marginal(state, qubits)
         return sample_indices(probs, shots, rng), bits
     u = rng.random(shots)
     bits = {q: state.n for q in qubits}  # inactive: past the index width, reads 0
     bits.update({q: state.n - 1 - a for a, q in enumerate(state.order)})
-    draws = _two_level(state.row_masses(cols),
-                       lambda drawn: state.row_probabilities(drawn, cols), cols, u)
+    draws = _two_level(row_masses(state, cols),
+                       lambda drawn: row_probabilities(state, drawn, cols), cols, u)
     return draws, bits
 
 

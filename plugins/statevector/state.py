@@ -34,9 +34,8 @@ from .._sim.kernels import (
     apply_matrix,
     apply_permutation,
     broadcast_diagonal,
-    permute_operator_qubits,
 )
-from .chunked import apply_dense, multiply_in_place, real_form
+from .chunked import apply_dense, multiply_in_place, real_form, widen
 
 __all__ = ["SVState"]
 
@@ -49,7 +48,8 @@ _INNER_AXES = 7
 _MAX_WIDE_DIAGONAL = 18  # ...unless the widened diagonal would exceed 2**18 entries
 # Permutations move runs of up to 2**_RUN_AXES contiguous amplitudes as single elements.
 _RUN_AXES = 12
-# Measurement probabilities are computed this many amplitudes (2**k) at a time.
+# Trailing products of a state without a spare buffer run in place this many amplitudes
+# (2**k) at a time.
 _CHUNK_AXES = 18
 # Trailing products run in real arithmetic from this many axes, on stacks of 2**12
 # amplitudes, for blocks of up to 4 axes (wider blocks: zgemm is as fast).
@@ -181,7 +181,7 @@ class SVState:
         if n >= _IN_PLACE_AXES:
             if t <= width:  # within the trailing block: widened, gathered untransposed
                 block = [n - 1 - j for j in range(t)]
-                apply_dense(self.data, _widen(matrix, axes, block), block, self.threads)
+                apply_dense(self.data, widen(matrix, axes, block), block, self.threads)
             else:  # the targets end on the trailing axes
                 moved = apply_dense(self.data, matrix, axes, self.threads)
                 self._set_order([self.order[a] for a in moved])
@@ -190,7 +190,7 @@ class SVState:
             self._matmul_trailing(matrix, axes)
         elif f <= _BLOCK_AXES or f == k:  # targets lead (exactly, or within 3 axes)
             # Leading block: local qubit j is axis f-1-j.
-            m = _widen(matrix, axes, [f - 1 - j for j in range(f)])
+            m = widen(matrix, axes, [f - 1 - j for j in range(f)])
             np.matmul(m, self.data.reshape(1 << f, -1),
                       out=self._spare_buffer().reshape(1 << f, -1))
             self._swap_buffers()
@@ -239,7 +239,7 @@ class SVState:
         qubits, close to the cost of copying the state."""
         n = self.n
         t = n - min(axes)
-        m = _widen(matrix, axes, [n - 1 - j for j in range(t)])
+        m = widen(matrix, axes, [n - 1 - j for j in range(t)])
         if n < _REAL_PRODUCT_AXES or t > _REAL_PRODUCT_MAX:
             def product(src: np.ndarray, out: np.ndarray) -> None:
                 np.matmul(src.reshape(-1, 1 << t), m.T, out=out.reshape(-1, 1 << t))
@@ -385,66 +385,6 @@ class SVState:
                 idx[a] = (j >> i) & 1
             t[tuple(idx)] = rest * amp
 
-    def marginal(self, qubits: set[int] | Sequence[int]) -> tuple[np.ndarray, dict[int, int]]:
-        """Marginal distribution of ``qubits`` in the current axis order, without
-        transposing: returns (probs, bit) where bit j of an index of ``probs`` is the
-        outcome of qubit q for ``bit[q] == j``. An inactive qubit always reads 0: its
-        bit is ``len(probs).bit_length() - 1``, one past the index's width.
-
-        Computed a chunk of ``2**_CHUNK_AXES`` amplitudes at a time, so a big state needs
-        no state-sized temporary (its first-touch page faults cost more than the maths);
-        only the result (``2**len(qubits)`` floats) is allocated."""
-        n = self.n
-        axes = sorted(self.pos[q] for q in qubits if self.pos[q] >= 0)
-        m = len(axes)
-        bits = {q: m for q in qubits if self.pos[q] < 0}
-        bits.update({self.order[a]: m - 1 - i for i, a in enumerate(axes)})
-        if n <= _CHUNK_AXES:
-            probs = np.square(np.abs(self.data), dtype=np.float64)
-            if m < n:
-                others = tuple(a for a in range(n) if a not in set(axes))
-                probs = probs.reshape((2,) * n).sum(axis=others).reshape(-1)
-            return probs, bits
-        lead = n - _CHUNK_AXES  # chunk c fixes the leading axes to the bits of c
-        lead_axes = [a for a in axes if a < lead]
-        trail_others = tuple(a - lead for a in range(lead, n) if a not in set(axes))
-        probs = np.empty(1 << m) if m == n else np.zeros(1 << m)
-        out = probs.reshape(1 << len(lead_axes), -1)
-        buf = np.empty(1 << _CHUNK_AXES)
-        for c, chunk in enumerate(self.data.reshape(1 << lead, -1)):
-            row = 0
-            for a in lead_axes:  # measured leading axes: high bits of the result
-                row = (row << 1) | ((c >> (lead - 1 - a)) & 1)
-            if m == n:
-                np.abs(chunk, out=out[c])
-                np.square(out[c], out=out[c])
-                continue
-            np.abs(chunk, out=buf)
-            np.square(buf, out=buf)
-            part = buf.reshape((2,) * _CHUNK_AXES).sum(axis=trail_others) if trail_others \
-                else buf
-            out[row] += part.reshape(-1)
-        return probs, bits
-
-    def row_masses(self, cols: int) -> np.ndarray:
-        """Total probability of each run of ``cols`` consecutive amplitudes (buffer
-        order), a chunk at a time: the first stage of two-level sampling."""
-        if self.n <= _CHUNK_AXES:
-            return np.square(np.abs(self.data), dtype=np.float64).reshape(-1, cols).sum(axis=1)
-        chunks = self.data.reshape(1 << (self.n - _CHUNK_AXES), -1)
-        per = chunks.shape[1] // cols
-        out = np.empty(self.data.size // cols)
-        buf = np.empty(chunks.shape[1])
-        for c, chunk in enumerate(chunks):
-            np.abs(chunk, out=buf)
-            np.square(buf, out=buf)
-            buf.reshape(per, cols).sum(axis=1, out=out[c * per:(c + 1) * per])
-        return out
-
-    def row_probabilities(self, rows: np.ndarray, cols: int) -> np.ndarray:
-        """Probabilities of the amplitudes in the given runs of ``cols``, one row each."""
-        return np.square(np.abs(self.data.reshape(-1, cols)[rows]), dtype=np.float64)
-
     def to_array(self) -> np.ndarray:
         """The amplitudes in Qiskit order (qubit q = bit q of the index), as a new array."""
         canonical = list(range(self.num_qubits - 1, -1, -1))
@@ -457,16 +397,3 @@ class SVState:
         out = np.zeros((2,) * self.num_qubits, dtype=self.data.dtype)
         out[tuple(slice(None) if self.pos[q] >= 0 else 0 for q in canonical)] = src
         return out.reshape(-1)
-
-
-def _widen(matrix: np.ndarray, axes: list[int], block: list[int]) -> np.ndarray:
-    """``matrix`` on target ``axes`` as an operator on the ``block`` axes (local qubit j
-    = axis ``block[j]``), with identity on the block axes that are not targets."""
-    k, t = len(axes), len(block)
-    if t > k:
-        matrix = np.kron(np.eye(1 << (t - k)), matrix)
-    # Local qubit j of the result is target i if block[j] == axes[i], else an identity
-    # qubit (kron qubits k, k+1, ...).
-    idle = iter(range(k, t))
-    order = [axes.index(a) if a in axes else next(idle) for a in block]
-    return permute_operator_qubits(matrix, order)

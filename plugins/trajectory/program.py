@@ -25,8 +25,8 @@ import numpy as np
 
 from qfoundry.errors import EngineError, NoiseError, UnsupportedInstructionError
 from qfoundry.gates import NOOP_GATES
+from qfoundry.noise import NoiseModel, delay_errors
 from qfoundry.noise.channels import QuantumChannel
-from qfoundry.noise.model import NoiseModel, delay_errors
 from qfoundry.program import Bfunc as LoweredBfunc
 from qfoundry.program import Delay, Gate
 from qfoundry.program import Initialize as LoweredInit
