@@ -92,7 +92,7 @@ class DeviceBackend(DeviceSurface, EngineBackend):
     def _validate(self, qobj: QasmQobj, options: Mapping[str, Any]) -> None:
         from .device_isa import check_native
 
-        super()._validate(qobj, options)
+        super()._validate(self._runnable(qobj), options)  # sized as it will run: compacted
         device = self._device_for(options)
         strict = not options.get("transpile", True)
         for e, exp in enumerate(qobj.experiments):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import qfoundry
-from qfoundry.errors import UnsupportedInstructionError
+from qfoundry.errors import SimulationTooLargeError, UnsupportedInstructionError
 
 
 def _toffoli() -> qfoundry.Circuit:
@@ -51,3 +51,20 @@ def test_initial_layout_is_honoured():
     result = backend.run(c, shots=100, seed_simulator=2).result()
     assert result.results[0].header.metadata["initial_layout"] == [12, 13]
     assert set(result.get_counts()) <= {"00", "11"}
+
+
+def test_an_ideal_engine_on_a_large_device_is_sized_by_the_qubits_the_circuit_uses():
+    """docs/devices.md's `engine="statevector"` (same device, no noise) refused a 3-qubit
+    GHZ on a 127-qubit Eagle: the memory limit was checked before the run dropped the
+    qubits the circuit never touches."""
+    ghz = qfoundry.Circuit(3, 3).h(0).cx(0, 1).cx(1, 2).measure([0, 1, 2], [0, 1, 2])
+    for name in ("fake_sherbrooke", "fake_fez"):
+        backend = qfoundry.get_backend(name, engine="statevector")
+        counts = backend.run(ghz, shots=400, seed_simulator=3).result().get_counts()
+        assert set(counts) == {"000", "111"} and sum(counts.values()) == 400
+    wide = qfoundry.Circuit(30, 1).h(0)
+    for q in range(29):
+        wide.cx(q, q + 1)
+    wide.measure(0, 0)
+    with pytest.raises(SimulationTooLargeError, match="needs 30 qubits"):
+        qfoundry.get_backend("fake_sherbrooke", engine="statevector").run(wide)
