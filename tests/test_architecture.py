@@ -17,7 +17,6 @@ MAX_LINES = 400
 OVERSIZE = {
     "qfoundry._qasm2_parser": (560, "one recursive-descent parser class"),
     "qfoundry.plugins.trajectory.run": (438, "the branch walk; grew with sweeps/expval"),
-    "qfoundry.transpiler.decompose": (413, "one-qubit and two-qubit synthesis"),
 }
 
 
