@@ -16,11 +16,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from importlib import resources
 
 from . import limits
+from .errors import QasmError
 
-__all__ = ["find_include", "not_qasm_reason", "read_include", "too_long", "qasm3_header",
-           "qasm3_reason", "QASM3_MESSAGE"]
+__all__ = ["QELIB1", "read_file", "decode", "find_include", "not_qasm_reason", "read_include",
+           "too_long", "qasm3_header", "qasm3_reason", "QASM3_MESSAGE"]
+
+QELIB1: str = resources.files(__package__).joinpath("qelib1.inc").read_text(encoding="utf-8")
+"""The text of the built-in ``qelib1.inc`` (identical to Qiskit's)."""
 
 # The first word of an OpenQASM 2 file: a statement keyword (or a gate name, checked by
 # the caller against the gates defined so far).
@@ -140,3 +145,23 @@ def qasm3_reason(text: str, error: str) -> str | None:
     if _VERSION.match(text) is None and _QASM3_SIGNS.search(text):
         return f"{QASM3_MESSAGE} (it looks like OpenQASM 3; as OpenQASM 2: {error})"
     return None
+
+
+def read_file(path: str, error: QasmError) -> str:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise QasmError(f"{error.reason}: {exc.strerror}", error.filename, error.line,
+                        error.column) from None
+    return decode(raw, path)
+
+
+def decode(raw: bytes, filename: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise QasmError(f"invalid UTF-8 byte 0x{raw[exc.start]:02x}", filename, line,
+                        col) from None

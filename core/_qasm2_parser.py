@@ -1,8 +1,7 @@
-"""The OpenQASM 2.0 reader behind :mod:`qfoundry.qasm2`: a hand-written lexer (tracking
-line and column) and a recursive-descent parser over the whole language, producing
-registers and instructions (:mod:`qfoundry.circuit_parts`), not a Circuit, so that the
-Circuit itself can parse (``Circuit.from_qasm``) without a cycle. Every malformed input
-raises :class:`~qfoundry.errors.QasmError` naming the file, line and column."""
+"""The OpenQASM 2.0 reader behind :mod:`qfoundry.qasm2`: statements and gate-definition
+expansion, over the lexer (:mod:`._qasm2_syntax`) and the token cursor and expressions
+(:mod:`._qasm2_expr`). It yields registers and instructions, not a Circuit, so that
+``Circuit.from_qasm`` parses without a cycle; bad input raises QasmError at file:line:col."""
 
 from __future__ import annotations
 
@@ -11,29 +10,22 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 
 from . import _qasm2_include as inc
+from . import _qasm2_syntax as syn
 from . import limits
-from ._qasm2_syntax import FUNCS as _FUNCS
-from ._qasm2_syntax import RESERVED as _RESERVED
-from ._qasm2_syntax import MathError as _MathError
-from ._qasm2_syntax import Tok as _Tok
-from ._qasm2_syntax import evaluate as _evaluate
-from ._qasm2_syntax import tokenize as _tokenize
+from ._qasm2_expr import Cursor, describe
+from ._qasm2_include import QELIB1, read_file
 from .circuit_parts import ClassicalRegister, Instruction, QuantumRegister
 from .errors import QasmError
 
 __all__ = ["parse", "read_file", "qelib1_signatures", "QELIB1", "MAX_REGISTER_SIZE"]
 
-QELIB1: str = resources.files(__package__).joinpath("qelib1.inc").read_text(encoding="utf-8")
-"""The text of the built-in ``qelib1.inc`` (identical to Qiskit's)."""
-
 MAX_REGISTER_SIZE = 1 << 16
 """Largest register a program may declare: far above any simulable size, low enough that a
 typo such as ``qreg q[99999999];`` fails at once instead of exhausting memory."""
 _MAX_INCLUDE_DEPTH = 32
-_MAX_NESTING = 100  # parentheses / unary operators in one expression
+
 
 @dataclass(eq=False)
 class _Gate:
@@ -58,11 +50,12 @@ _CX = _Gate("CX", 0, 2, None, False, "built in")
 _BARRIER = _Gate("barrier", 0, -1, None, False, "built in")
 
 
-def _describe(tok: _Tok) -> str:
-    return "end of file" if tok.kind == "eof" else repr(tok.text)
 
 
-class _Parser:
+class _Parser(Cursor):
+    """The statements of the language and the expansion of gate definitions, over the
+    token cursor and expression grammar of :class:`._qasm2_expr.Cursor`."""
+
     def __init__(self, include_path: Sequence[str], flatten: bool,
                  native: frozenset[str] = frozenset(), confine: bool = True):
         self.confine = confine
@@ -78,64 +71,13 @@ class _Parser:
         self.data: list[Instruction] = []
         self.stack: list[str] = []  # files being parsed, for recursive include detection
         self.has_qelib1 = False
-        self.toks: list[_Tok] = []
+        self.toks: list[syn.Tok] = []
         self.i = 0
         self.filename = "<string>"
         self.builtin = False
 
-    # -- token helpers ---------------------------------------------------------------------
-    def error(self, reason: str, tok: _Tok | None = None) -> QasmError:
-        tok = tok or self.toks[self.i]
-        return QasmError(reason, self.filename, tok.line, tok.col)
 
-    def peek(self) -> _Tok:
-        return self.toks[self.i]
-
-    def next(self) -> _Tok:
-        tok = self.toks[self.i]
-        if tok.kind != "eof":
-            self.i += 1
-        return tok
-
-    def accept(self, sym: str) -> bool:
-        tok = self.toks[self.i]
-        if tok.kind == "sym" and tok.text == sym:
-            self.i += 1
-            return True
-        return False
-
-    def expect(self, sym: str, context: str = "") -> _Tok:
-        tok = self.peek()
-        if not self.accept(sym):
-            prev = self.toks[self.i - 1]
-            if sym == ";" and tok.kind != "eof" and tok.line > prev.line:
-                end = prev._replace(col=prev.col + len(prev.text))
-                raise self.error(f"missing ';' at the end of the statement (found "
-                                 f"{_describe(tok)} on the next line)", end)
-            raise self.error(f"expected '{sym}'{context}, found {_describe(tok)}")
-        return tok
-
-    def name(self, what: str) -> _Tok:
-        tok = self.next()
-        if tok.kind != "id":
-            raise self.error(f"expected {what}, found {_describe(tok)}", tok)
-        if tok.text in _RESERVED:
-            raise self.error(f"'{tok.text}' is a reserved word and cannot be {what}", tok)
-        return tok
-
-    def integer(self, what: str) -> int:
-        tok = self.next()
-        if tok.kind != "int":
-            raise self.error(f"expected {what} (a non-negative integer), found "
-                             f"{_describe(tok)}", tok)
-        if len(tok.text) > 1000:
-            raise self.error(f"integer literal is too long ({len(tok.text)} digits)", tok)
-        return int(tok.text)
-
-    def here(self, tok: _Tok) -> str:
-        return f"{self.filename}:{tok.line}:{tok.col}"
-
-    def declare(self, tok: _Tok, symbol: _Gate | _Reg) -> None:
+    def declare(self, tok: syn.Tok, symbol: _Gate | _Reg) -> None:
         old = self.symbols.get(tok.text)
         if old is not None:
             raise self.error(f"'{tok.text}' is already defined (at {old.where})", tok)
@@ -144,13 +86,13 @@ class _Parser:
     # -- files -----------------------------------------------------------------------------
     def parse(self, text: str, filename: str, builtin: bool = False) -> None:
         saved = (self.toks, self.i, self.filename, self.builtin)
-        self.toks, self.i = _tokenize(text, filename), 0
+        self.toks, self.i = syn.tokenize(text, filename), 0
         self.filename, self.builtin = filename, builtin
         if self.peek().text == "OPENQASM":
             self.next()
             tok = self.next()
             if tok.kind not in ("int", "real"):
-                raise self.error(f"expected a version number, found {_describe(tok)}", tok)
+                raise self.error(f"expected a version number, found {describe(tok)}", tok)
             if float(tok.text) != 2.0:
                 raise self.error(f"unsupported OpenQASM version {tok.text}; only 2.0 is "
                                  "supported", tok)
@@ -159,10 +101,10 @@ class _Parser:
             self.statement()
         self.toks, self.i, self.filename, self.builtin = saved
 
-    def include(self, tok: _Tok) -> None:
+    def include(self, tok: syn.Tok) -> None:
         target = self.next()
         if target.kind != "string":
-            raise self.error(f"expected a file name in quotes, found {_describe(target)}",
+            raise self.error(f"expected a file name in quotes, found {describe(target)}",
                              target)
         self.expect(";")
         name = target.text[1:-1]
@@ -197,7 +139,7 @@ class _Parser:
         elif word is not None:
             self.operation(tok, None)
         else:
-            raise self.error(f"expected a statement, found {_describe(tok)}", tok)
+            raise self.error(f"expected a statement, found {describe(tok)}", tok)
 
     def register(self, kind: str) -> None:
         tok = self.name("a register name")
@@ -220,21 +162,10 @@ class _Parser:
             self.cregs.append(reg)
             self.n_clbits += size
 
-    def id_list(self, what: str) -> list[_Tok]:
-        names = [self.name(what)]
-        while self.accept(","):
-            names.append(self.name(what))
-        seen: set[str] = set()
-        for tok in names:
-            if tok.text in seen:
-                raise self.error(f"'{tok.text}' appears twice", tok)
-            seen.add(tok.text)
-        return names
-
     def gate_definition(self, opaque: bool) -> None:
         kind = "opaque gate" if opaque else "gate"
         tok = self.name(f"a {kind} name")
-        params: list[_Tok] = []
+        params: list[syn.Tok] = []
         if self.accept("(") and not self.accept(")"):
             params = self.id_list("a parameter name")
             self.expect(")", " after the parameters")
@@ -269,7 +200,7 @@ class _Parser:
         tok = self.next()
         if tok.kind == "id" and tok.text == "barrier":
             gate, exprs = _BARRIER, []
-        elif tok.kind == "id" and tok.text in _RESERVED - {"U", "CX"}:
+        elif tok.kind == "id" and tok.text in syn.RESERVED - {"U", "CX"}:
             raise self.error(f"'{tok.text}' is not allowed in a gate body (only gate "
                              "applications and barrier)", tok)
         else:
@@ -287,9 +218,9 @@ class _Parser:
         self.check_arity(gate, len(exprs), len(args), tok)
         return gate, exprs, args
 
-    def lookup_gate(self, tok: _Tok) -> _Gate:
+    def lookup_gate(self, tok: syn.Tok) -> _Gate:
         if tok.kind != "id":
-            raise self.error(f"expected a statement, found {_describe(tok)}", tok)
+            raise self.error(f"expected a statement, found {describe(tok)}", tok)
         if tok.text == "U":
             return _U
         if tok.text == "CX":
@@ -304,7 +235,7 @@ class _Parser:
             hint = ' (it is in qelib1.inc: add include "qelib1.inc";)'
         raise self.error(f"undefined gate '{tok.text}'{hint}", tok)
 
-    def check_arity(self, gate: _Gate, n_params: int, n_qubits: int, tok: _Tok) -> None:
+    def check_arity(self, gate: _Gate, n_params: int, n_qubits: int, tok: syn.Tok) -> None:
         if n_params != gate.n_params:
             raise self.error(f"gate '{gate.name}' takes {gate.n_params} parameter(s), "
                              f"got {n_params}", tok)
@@ -312,77 +243,8 @@ class _Parser:
             raise self.error(f"gate '{gate.name}' acts on {gate.n_qubits} qubit(s), "
                              f"got {n_qubits}", tok)
 
-    def param_list(self, pnames: list[str]) -> list[tuple]:
-        exprs: list[tuple] = []
-        if self.accept("(") and not self.accept(")"):
-            exprs.append(self.expr(pnames, 0))
-            while self.accept(","):
-                exprs.append(self.expr(pnames, 0))
-            self.expect(")", " after the parameters")
-        return exprs
-
-    # -- expressions -----------------------------------------------------------------------
-    def fold(self, node: tuple, tok: _Tok) -> tuple:
-        children = node[1:] if node[0] == "neg" else node[2:]
-        if all(c[0] == "num" for c in children):
-            try:
-                return ("num", _evaluate(node, ()))
-            except _MathError as exc:
-                raise self.error(str(exc), tok) from None
-        return node
-
-    def expr(self, pnames: list[str], depth: int, level: int = 0) -> tuple:
-        """Left-associative binary operators: level 0 is ``+ -``, level 1 is ``* /``."""
-        operand = (lambda: self.expr(pnames, depth, 1)) if level == 0 else \
-            (lambda: self.unary(pnames, depth))
-        ops = ("+", "-") if level == 0 else ("*", "/")
-        node = operand()
-        while self.peek().kind == "sym" and self.peek().text in ops:
-            tok = self.next()
-            node = self.fold(("bin", tok.text, node, operand()), tok)
-        return node
-
-    def unary(self, pnames: list[str], depth: int) -> tuple:
-        if depth > _MAX_NESTING:
-            raise self.error(f"expression nested more than {_MAX_NESTING} deep")
-        tok = self.peek()
-        if self.accept("-"):
-            return self.fold(("neg", self.unary(pnames, depth + 1)), tok)
-        if self.accept("+"):
-            return self.unary(pnames, depth + 1)
-        base = self.atom(pnames, depth)
-        tok = self.peek()
-        if self.accept("^"):  # right-associative, binds tighter than unary minus
-            return self.fold(("bin", "^", base, self.unary(pnames, depth + 1)), tok)
-        return base
-
-    def atom(self, pnames: list[str], depth: int) -> tuple:
-        tok = self.next()
-        if tok.kind in ("int", "real"):
-            value = float(tok.text)
-            if not math.isfinite(value):
-                raise self.error(f"number {tok.text} is too large", tok)
-            return ("num", value)
-        if tok.kind == "sym" and tok.text == "(":
-            node = self.expr(pnames, depth + 1)
-            self.expect(")", " to close the parenthesis")
-            return node
-        if tok.kind == "id":
-            if tok.text == "pi":
-                return ("num", math.pi)
-            if tok.text in _FUNCS:
-                self.expect("(", f" after '{tok.text}'")
-                node = ("call", tok.text, self.expr(pnames, depth + 1))
-                self.expect(")", f" to close '{tok.text}('")
-                return self.fold(node, tok)
-            if tok.text in pnames:
-                return ("var", pnames.index(tok.text))
-            raise self.error(f"undefined parameter '{tok.text}' (expressions may use numbers, "
-                             "pi and the gate's own parameters)", tok)
-        raise self.error(f"expected a number, a parameter or '(', found {_describe(tok)}", tok)
-
     # -- operations ------------------------------------------------------------------------
-    def argument(self, quantum: bool) -> tuple[list[int], bool, _Tok]:
+    def argument(self, quantum: bool) -> tuple[list[int], bool, syn.Tok]:
         """A register or one of its bits: (flat indices, is a whole register, token)."""
         what = "quantum" if quantum else "classical"
         tok = self.name(f"a {what} register")
@@ -403,8 +265,8 @@ class _Parser:
             return [sym.offset + index], False, tok
         return list(range(sym.offset, sym.offset + sym.reg.size)), True, tok
 
-    def broadcast(self, args: list[tuple[list[int], bool, _Tok]], what: str,
-                  tok: _Tok) -> list[tuple[int, ...]]:
+    def broadcast(self, args: list[tuple[list[int], bool, syn.Tok]], what: str,
+                  tok: syn.Tok) -> list[tuple[int, ...]]:
         sizes = {len(bits) for bits, whole, _ in args if whole}
         if len(sizes) > 1:
             raise self.error(f"registers of different sizes {sorted(sizes)} in {what}", tok)
@@ -417,7 +279,7 @@ class _Parser:
             out.append(bits)
         return out
 
-    def operation(self, tok: _Tok, condition: tuple[str, int] | None) -> None:
+    def operation(self, tok: syn.Tok, condition: tuple[str, int] | None) -> None:
         word = tok.text if tok.kind == "id" else None
         if word == "measure":
             src = self.argument(True)
@@ -442,10 +304,10 @@ class _Parser:
             if qubits:
                 self.emit(Instruction("barrier", tuple(dict.fromkeys(qubits))), tok)
         else:
-            if word in _RESERVED - {"U", "CX"} or tok.kind != "id":
+            if word in syn.RESERVED - {"U", "CX"} or tok.kind != "id":
                 after = "after if(...)" if condition else "at the start of a statement"
                 raise self.error(f"expected a gate, measure or reset {after}, found "
-                                 f"{_describe(tok)}", tok)
+                                 f"{describe(tok)}", tok)
             gate = self.lookup_gate(tok)
             exprs = self.param_list([])
             args = [self.argument(True)]
@@ -476,7 +338,7 @@ class _Parser:
         self.operation(self.next(), (tok.text, value))
 
     def apply(self, gate: _Gate, values: tuple[float, ...], qubits: tuple[int, ...],
-              condition: tuple[str, int] | None, tok: _Tok) -> None:
+              condition: tuple[str, int] | None, tok: syn.Tok) -> None:
         """Emit ``gate``, expanding bodies of program-defined gates (and qelib1's if flat)."""
         if gate.body is None or (gate.builtin and not self.flatten):
             self.emit(Instruction(gate.name, qubits, values, (), condition), tok)
@@ -487,8 +349,8 @@ class _Parser:
                 self.emit(Instruction("barrier", mapped), tok)
                 continue
             try:
-                sub_values = tuple(_evaluate(e, values) for e in exprs)
-            except _MathError as exc:
+                sub_values = tuple(syn.evaluate(e, values) for e in exprs)
+            except syn.MathError as exc:
                 raise self.error(f"in gate '{gate.name}' (defined at {gate.where}): {exc}",
                                  tok) from None
             for bad in (v for v in sub_values if not math.isfinite(v)):
@@ -496,30 +358,10 @@ class _Parser:
                                  f"parameter of '{sub.name}' evaluates to {bad}", tok)
             self.apply(sub, sub_values, mapped, condition, tok)
 
-    def emit(self, inst: Instruction, tok: _Tok) -> None:
+    def emit(self, inst: Instruction, tok: syn.Tok) -> None:
         if len(self.data) >= limits.MAX_QASM_INSTRUCTIONS:
             raise self.error(inc.too_long(), tok)
         self.data.append(inst)
-
-
-def read_file(path: str, error: QasmError) -> str:
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise QasmError(f"{error.reason}: {exc.strerror}", error.filename, error.line,
-                        error.column) from None
-    return _decode(raw, path)
-
-
-def _decode(raw: bytes, filename: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise QasmError(f"invalid UTF-8 byte 0x{raw[exc.start]:02x}", filename, line,
-                        col) from None
 
 
 def parse(text: str | bytes, filename: str, include_path: Sequence[str], flatten: bool,
@@ -528,7 +370,7 @@ def parse(text: str | bytes, filename: str, include_path: Sequence[str], flatten
     """A program's registers and instructions (what :func:`qfoundry.qasm2.loads` and
     ``Circuit.from_qasm`` build a Circuit from); QasmError for any malformed input."""
     if isinstance(text, (bytes, bytearray)):
-        text = _decode(bytes(text), filename)
+        text = inc.decode(bytes(text), filename)
     if not isinstance(text, str):
         raise TypeError(f"OpenQASM 2 source must be str or bytes, not {type(text).__name__}")
     where = inc.qasm3_header(text.removeprefix("\ufeff"))

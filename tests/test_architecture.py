@@ -15,7 +15,6 @@ MAX_LINES = 400
 # Modules still over the limit, each with the most lines it may have until it is split (a
 # ratchet: it may shrink, not grow; once under the limit it must leave this list).
 OVERSIZE = {
-    "qfoundry._qasm2_parser": (560, "one recursive-descent parser class"),
 }
 
 
