@@ -202,3 +202,25 @@ def test_a_sweep_auto_runs_as_trajectories_equals_bound_runs():
             p = (a.get(key, 0) + b.get(key, 0)) / 400
             assert abs(a.get(key, 0) - b.get(key, 0)) / 200 <= 5 * math.sqrt(
                 2 * max(p * (1 - p), 1 / 200) / 200), key
+
+
+def test_sweep_gate_stacks_equal_the_gate_table_and_flag_only_plain_xy_rotations():
+    """The batched matrices of a sweep's symbolic gates are the gate table's, and only a
+    noiseless rz's PTM takes the in-place XY rotation."""
+    from qfoundry.gates import GATES
+    from qfoundry.plugins.density_matrix.sweep import _gate_stack, _xy_rotations
+
+    angles = np.array([[0.0], [0.3], [-2.1], [math.pi]])
+    for name in ("rz", "rx", "p"):
+        stack = _gate_stack(GATES[name], angles, 1)
+        for row, u in zip(angles, stack):
+            np.testing.assert_allclose(u, GATES[name].matrix(tuple(row), 1), atol=1e-15)
+    c, s = math.cos(0.3), math.sin(0.3)
+    rz = np.array([[1, 0, 0, 0], [0, c, -s, 0], [0, s, c, 0], [0, 0, 0, 1.0]])
+    rx = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, c, -s], [0, 0, s, c]])
+    damped = rz * np.array([1, 0.9, 0.9, 1.0])[:, None]
+    shifted = rz.copy()
+    shifted[3, 0] = 0.01
+    assert _xy_rotations(np.stack([rz, rx, damped, np.eye(4), shifted])).tolist() == [
+        True, False, True, True, False]
+    assert _xy_rotations(np.eye(16)[None]).tolist() == [False]

@@ -58,7 +58,7 @@ def compiled(lowered: Lowered, nm: NoiseModel | None, dt: float | None, device: 
 
 
 def bind_slots(template: Program, lowered: Lowered, nm: NoiseModel | None, dt: float | None,
-               stacks: dict[int, np.ndarray] | None = None) -> Program:
+               stacks: dict[int, tuple[np.ndarray, np.ndarray]] | None = None) -> Program:
     """The compiled ``template`` for the bound ``lowered``: its Slot steps become maps,
     from ``stacks`` where there is one (else from the bound gate itself)."""
     local = {p: i for i, p in enumerate(template.active)}
@@ -69,10 +69,11 @@ def bind_slots(template: Program, lowered: Lowered, nm: NoiseModel | None, dt: f
             steps.append(step)
             continue
         op = lowered.ops[step.pos]
-        stack = None if stacks is None or index is None else stacks.get(step.pos)
-        if stack is not None:
+        entry = None if stacks is None or index is None else stacks.get(step.pos)
+        if entry is not None:
+            stack, xy = entry
             matrix = stack[index]
-            if matrix.shape == (4, 4) and _is_xy_rotation(matrix):
+            if xy[index]:
                 steps.append(Rotation(local[op.qubits[0]], float(matrix[1, 1]),
                                       float(matrix[2, 1]), step.cond))
             else:
@@ -88,19 +89,35 @@ def bind_slots(template: Program, lowered: Lowered, nm: NoiseModel | None, dt: f
     return replace(template, steps=steps)
 
 
-def _is_xy_rotation(r: np.ndarray) -> bool:
-    """Whether a one-qubit PTM only rotates the X and Y coefficients (``rz`` without
-    noise): [[1, 0, 0, 0], [0, c, -s, 0], [0, s, c, 0], [0, 0, 0, 1]] exactly."""
-    return (r[0, 0] == 1.0 and r[3, 3] == 1.0 and r[1, 1] == r[2, 2] and r[1, 2] == -r[2, 1]
-            and not r[0, 1:].any() and not r[1:, 0].any() and not r[3, :3].any()
-            and not r[:3, 3].any())
+def _xy_rotations(r: np.ndarray) -> np.ndarray:
+    """For a stack of PTMs, which only rotate one qubit's X and Y coefficients (``rz``
+    without noise): [[1, 0, 0, 0], [0, c, -s, 0], [0, s, c, 0], [0, 0, 0, 1]] exactly."""
+    if r.shape[1:] != (4, 4):
+        return np.zeros(len(r), dtype=bool)
+    rest = r.copy()
+    rest[:, 1:3, 1:3] = 0.0
+    rest[:, 0, 0] -= 1.0
+    rest[:, 3, 3] -= 1.0
+    return ((r[:, 1, 1] == r[:, 2, 2]) & (r[:, 1, 2] == -r[:, 2, 1])
+            & ~rest.reshape(len(r), -1).any(axis=1))
+
+
+def _gate_stack(spec: Any, rows: np.ndarray, n_qubits: int) -> np.ndarray:
+    """The gate's matrices for every row of parameters; ``rz`` (what the transpiler turns
+    every symbolic angle into) in one numpy operation, others one matrix at a time."""
+    if spec.name == "rz":
+        phase = np.exp(0.5j * rows[:, 0])
+        u = np.zeros((len(rows), 2, 2), dtype=complex)
+        u[:, 0, 0], u[:, 1, 1] = phase.conj(), phase
+        return u
+    return np.stack([spec.matrix(tuple(row), n_qubits) for row in rows])
 
 
 def slot_stacks(prog: Program, template: Lowered, nm: NoiseModel | None
-                ) -> dict[int, np.ndarray]:
-    """For each symbolic gate of the template, its PTM for every value set at once: the
+                ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """For each symbolic gate of the template, its PTM for every value set at once (the
     gate matrices, the superoperators, the noise and the change of basis are each one
-    numpy operation over all value sets."""
+    numpy operation over all value sets), and which of them are plain XY rotations."""
     angles = template.sweep_angles or {}
     stacks: dict[int, np.ndarray] = {}
     for step in prog.steps:
@@ -114,7 +131,7 @@ def slot_stacks(prog: Program, template: Lowered, nm: NoiseModel | None
         count = max(len(c) for c in columns if c is not None)
         rows = np.column_stack([np.full(count, float(p)) if c is None else c
                                 for p, c in zip(op.params, columns)])
-        u = np.stack([spec.matrix(tuple(row), len(qubits)) for row in rows])
+        u = _gate_stack(spec, rows, len(qubits))
         d = u.shape[1]
         sup = np.einsum("sij,skl->sikjl", u.conj(), u).reshape(count, d * d, d * d)
         error = nm.quantum_error(op.name, qubits) if nm is not None else None
@@ -122,7 +139,8 @@ def slot_stacks(prog: Program, template: Lowered, nm: NoiseModel | None
             sup = error.superop @ sup
         basis = _pauli_basis(len(qubits))
         r = basis.conj().T @ sup @ basis / d
-        stacks[step.pos] = np.ascontiguousarray(r.real)
+        real = np.ascontiguousarray(r.real)
+        stacks[step.pos] = (real, _xy_rotations(real))
     return stacks
 
 
