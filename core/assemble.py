@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .circuit import Circuit, from_qobj_experiment
-from .errors import QasmError, QobjValidationError
+from .errors import QasmError, QobjValidationError, RunInputError
 from .parameters import is_symbolic
 from .qobj import (
     QasmQobj,
@@ -56,7 +56,7 @@ def assemble(circuits: Circuit | Sequence[Circuit], backend: Any = None,
     circuits = [circuits] if isinstance(circuits, Circuit) else list(circuits)
     for k, circ in enumerate(circuits):
         if not isinstance(circ, Circuit):
-            raise TypeError(f"assemble() item {k} is a {type(circ).__name__}, not a Circuit")
+            raise RunInputError(f"assemble() item {k} is a {type(circ).__name__}, not a Circuit")
     defaults = dict(getattr(backend, "options", None) or {}) if backend is not None else {}
     qobj_id = run_options.pop("qobj_id", None)
     header = dict(run_options.pop("qobj_header", None) or {})
@@ -164,15 +164,15 @@ def to_circuits(run_input: Any) -> list[Circuit]:
         return [loads(run_input)]
     if isinstance(run_input, Sequence) and not isinstance(run_input, (str, bytes)):
         if not run_input:
-            raise TypeError("run() got an empty list: nothing to run")
+            raise RunInputError("run() got an empty list: nothing to run")
         out = []
         for k, item in enumerate(run_input):
             if isinstance(item, (Sequence, QasmQobj, Mapping)) and not isinstance(item, str):
-                raise TypeError(f"run() list item {k} is a {type(item).__name__}; a list may "
+                raise RunInputError(f"run() list item {k} is a {type(item).__name__}; a list may "
                                 "hold Circuits, OpenQASM text, .qasm paths or Qiskit circuits")
             out += to_circuits(item)
         return out
-    raise TypeError(f"cannot run a {type(run_input).__module__}.{type(run_input).__name__}; "
+    raise RunInputError(f"cannot run a {type(run_input).__module__}.{type(run_input).__name__}; "
                     f"run() accepts {ACCEPTED_FORMS}")
 
 

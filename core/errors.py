@@ -12,6 +12,7 @@ __all__ = [
     "IntegrationError",
     "OptionsError",
     "QobjValidationError",
+    "RunInputError",
     "BackendNotFoundError",
     "PluginError",
     "DuplicateNameError",
@@ -44,6 +45,10 @@ class QfoundryError(Exception):
 
 class OptionsError(QfoundryError, ValueError):
     """Raised by run(), set_options() and Options validators for an unknown or invalid option."""
+
+
+class RunInputError(QfoundryError, TypeError):
+    """Raised by run() and assemble() for an input of a kind they cannot run (names the type)."""
 
 
 class QobjValidationError(QfoundryError, ValueError):

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import QobjValidationError
 from .qobj_validation import validate_qobj_dict
 
 __all__ = [
@@ -86,14 +87,26 @@ class QobjExperimentHeader(_Namespace):
 QasmQobjExperimentHeader = QobjExperimentHeader
 
 
+def _as_int(field: str, value: Any) -> int | None:
+    """A config integer as Qiskit's model coerces it (``"10"`` -> 10), refusing what
+    ``int()`` cannot read with our error instead of a bare ValueError."""
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise QobjValidationError(f"{field}={value!r} is invalid: must be an integer",
+                                  f"config.{field}") from None
+
+
 class QasmQobjConfig(_Namespace):
     """Job-wide run configuration (shots, seed_simulator, memory, ... and free fields)."""
 
     def __init__(self, shots: int | None = None, seed_simulator: int | None = None,
                  memory: bool | None = None, **kwargs: Any):
         super().__init__(
-            shots=int(shots) if shots is not None else None,
-            seed_simulator=int(seed_simulator) if seed_simulator is not None else None,
+            shots=_as_int("shots", shots),
+            seed_simulator=_as_int("seed_simulator", seed_simulator),
             memory=bool(memory) if memory is not None else None,
             **kwargs,
         )

@@ -10,9 +10,16 @@ import sys
 import numpy as np
 import pytest
 
+import qfoundry
 from qfoundry.assemble import assemble, circuit_from_experiment, to_circuits, to_qobj
 from qfoundry.circuit import Circuit, ClassicalRegister, QuantumRegister
-from qfoundry.errors import CircuitError, QasmError, QobjValidationError
+from qfoundry.errors import (
+    CircuitError,
+    QasmError,
+    QfoundryError,
+    QobjValidationError,
+    RunInputError,
+)
 from qfoundry.qobj import QasmQobj, QasmQobjExperiment, QobjEncoder
 
 BELL_QASM = """OPENQASM 2.0;
@@ -200,10 +207,10 @@ def test_to_qobj_passes_qobjs_through_and_applies_overrides():
 
 
 @pytest.mark.parametrize("bad, error, phrase", [
-    (42, TypeError, "cannot run a builtins.int"),
-    ({1, 2}, TypeError, "run() accepts a qfoundry.Circuit"),
-    ([], TypeError, "empty list"),
-    ([[bell()]], TypeError, "list item 0 is a list"),
+    (42, RunInputError, "cannot run a builtins.int"),
+    ({1, 2}, RunInputError, "run() accepts a qfoundry.Circuit"),
+    ([], RunInputError, "empty list"),
+    ([[bell()]], RunInputError, "list item 0 is a list"),
     ("no_such_file.qasm", QasmError, "no such file"),
     ("OPENQASM 2.0; qreg q[1]; h q[0];", QasmError, "undefined gate 'h'"),
 ])
@@ -211,6 +218,21 @@ def test_unsupported_input_gets_a_clear_error(bad, error, phrase):
     with pytest.raises(error) as info:
         to_qobj(bad)
     assert phrase in str(info.value)
+    assert isinstance(info.value, QfoundryError)
+    if error is RunInputError:  # still the TypeError that code written for Qiskit catches
+        assert isinstance(info.value, TypeError)
+
+
+def test_a_seed_or_shots_given_as_text_is_a_qobj_error_naming_the_field():
+    from qfoundry.qobj import QasmQobjConfig
+
+    for field in ("seed_simulator", "shots"):
+        with pytest.raises(QobjValidationError, match=f"config.{field}: {field}='x'"):
+            QasmQobjConfig(**{field: "x"})
+    with pytest.raises(QobjValidationError, match="config.seed_simulator"):
+        to_qobj(bell(), seed_simulator="x")
+    with pytest.raises(QfoundryError, match="seed_simulator='x'"):
+        qfoundry.get_backend("qasm_simulator").run(bell(), seed_simulator="x")
 
 
 def test_error_lists_all_accepted_forms():
