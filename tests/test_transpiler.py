@@ -409,3 +409,17 @@ def test_qft_round_trip_on_paris_gives_back_the_input():
         small.append(op.name, [active.index(q) for q in op.qubits], op.params, op.clbits)
     counts = qfoundry.get_backend("qasm_simulator").run(small, shots=64, seed_simulator=1)
     assert counts.result().get_counts() == {format(x, "08b"): 64}
+
+
+def test_seed_transpiler_is_accepted_as_qiskit_spells_it():
+    c = Circuit(5, 5)
+    c.h(0)
+    for q in range(4):
+        c.cx(q, q + 1)
+    c.measure(list(range(5)), list(range(5)))
+    backend = qfoundry.get_backend("fake_manila")
+    by_seed = transpile(c, backend, seed=11)
+    assert transpile(c, backend, seed_transpiler=11).data == by_seed.data
+    assert transpile(c, backend, seed=11, seed_transpiler=11).data == by_seed.data
+    with pytest.raises(TranspilerError, match="seed=1 and seed_transpiler=2 disagree"):
+        transpile(c, backend, seed=1, seed_transpiler=2)

@@ -55,7 +55,8 @@ def transpile_one(circuit: Circuit, backend: Any, options: dict[str, Any]) -> Ci
 
 def transpile(circuits: Any, backend: Any, *, seed: int | None = None,
               optimization_level: int = 1, initial_layout: Any = None,
-              layout_method: str | None = None) -> Circuit | list[Circuit]:
+              layout_method: str | None = None,
+              seed_transpiler: int | None = None) -> Circuit | list[Circuit]:
     """Map circuits onto a device: its basis gates, on its coupled pairs.
 
     :param circuits: a :class:`~qfoundry.Circuit`, OpenQASM 2 text, a ``.qasm`` path, a
@@ -65,6 +66,8 @@ def transpile(circuits: Any, backend: Any, *, seed: int | None = None,
         their basis with all-to-all connectivity).
     :param seed: makes layout trials and SWAP tie-breaks reproducible. None uses a fixed
         seed, so the same input always gives the same output.
+    :param seed_transpiler: the same as ``seed``, under the name Qiskit's ``transpile``
+        and qfoundry's run option use (give one or the other).
     :param optimization_level: 0 (trivial layout, no merging), 1 (default: noise-aware
         layout, single-qubit merging, inverse-pair cancellation), 2 and 3 (more layout
         trials).
@@ -80,6 +83,11 @@ def transpile(circuits: Any, backend: Any, *, seed: int | None = None,
     """
     from ..assemble import to_circuits
 
+    if seed_transpiler is not None:
+        if seed is not None and seed != seed_transpiler:
+            raise TranspilerError(f"seed={seed!r} and seed_transpiler={seed_transpiler!r} "
+                                  "disagree: give one of them")
+        seed = seed_transpiler
     single = not isinstance(circuits, (list, tuple))
     items = to_circuits(circuits)
     options = transpile_options(seed=seed, optimization_level=optimization_level,
