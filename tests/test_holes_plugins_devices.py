@@ -11,24 +11,13 @@ import time
 import warnings
 
 import pytest
+from test_plugins import GOOD_PLUGIN
 
 import qfoundry
 from qfoundry import cli, limits, plugin_manager
 from qfoundry.plugin_manager import PluginWarning
 
-GOOD = '''
-import qfoundry
-
-class Zero(qfoundry.Engine):
-    name = "zero"
-    supported_instructions = frozenset({"measure"})
-    def run_experiment(self, experiment, options, device=None):
-        return qfoundry.ExperimentOutput({"counts": {"0x0": options["shots"]}}, options["shots"])
-
-@qfoundry.hookimpl
-def register_engines(register):
-    register(Zero())
-'''
+GOOD = GOOD_PLUGIN  # the working plugin of tests/test_plugins.py
 EXITS_ON_IMPORT = "import sys\nsys.exit('plugin says bye')\n"
 EXITS_IN_HOOK = '''
 import sys
