@@ -31,6 +31,7 @@ from qfoundry.program import Measure as LoweredMeasure
 from qfoundry.program import Program as Lowered
 from qfoundry.program import Save as LoweredSave
 
+from .._sim.classical import Bfunc
 from .._sim.expval import pauli_code
 from .._sim.fusion import GateOp, fuse
 
@@ -56,16 +57,6 @@ class Measure:
     slot: int | None
     reg: int | None
     readout: np.ndarray | None
-    cond: Any = None
-
-
-@dataclass
-class Bfunc:
-    mask: int
-    test: Any  # the relation, applied to (register & mask) - val
-    val: int
-    reg: int
-    mem: int | None
     cond: Any = None
 
 

@@ -35,6 +35,7 @@ from qfoundry.program import Program as Lowered
 from qfoundry.program import Reset as LoweredReset
 from qfoundry.program import Save as LoweredSave
 
+from .._sim.classical import Bfunc
 from .unravel import Item, embed, unravel
 
 __all__ = ["Block", "Measure", "Reset", "Init", "Bfunc", "Program", "compile_program"]
@@ -98,16 +99,6 @@ class Reset:
 class Init:
     qubits: tuple[int, ...]   # qubits[j] is bit j of the amplitudes' index
     amplitudes: np.ndarray
-    cond: Any = None
-
-
-@dataclass
-class Bfunc:
-    mask: int
-    test: Any
-    val: int
-    reg: int
-    mem: int | None
     cond: Any = None
 
 
