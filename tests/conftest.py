@@ -6,6 +6,9 @@ plugin manager (``fresh_pm``) and run the deterministic toy ``CoinEngine``.
 
 from __future__ import annotations
 
+import importlib.metadata
+import sys
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -158,3 +161,25 @@ def paris():
     from engine_helpers import load_paris
 
     return load_paris()
+
+
+@pytest.fixture
+def entry_points(monkeypatch, tmp_path):
+    """Write plugin modules to a temporary path and fake entry points pointing at them.
+
+    ``entry_points({"good": GOOD_PLUGIN}, ("good", "qft_good"), ...)``: module sources by
+    name, then (entry point name, value) pairs in load order.
+    """
+    written = []
+
+    def install(modules, *eps):
+        for name, source in modules.items():
+            (tmp_path / f"qft_{name}.py").write_text(textwrap.dedent(source))
+            written.append(f"qft_{name}")
+        found = [importlib.metadata.EntryPoint(name=n, value=v, group="qfoundry") for n, v in eps]
+        monkeypatch.setattr(plugin_manager, "_entry_points", lambda: found)
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield install
+    for module in written:
+        sys.modules.pop(module, None)

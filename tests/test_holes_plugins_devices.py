@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import subprocess
 import sys
-import textwrap
 import time
 import warnings
 
@@ -14,7 +12,7 @@ import pytest
 from test_plugins import GOOD_PLUGIN
 
 import qfoundry
-from qfoundry import cli, limits, plugin_manager
+from qfoundry import cli, limits
 from qfoundry.plugin_manager import PluginWarning
 
 GOOD = GOOD_PLUGIN  # the working plugin of tests/test_plugins.py
@@ -33,26 +31,9 @@ def register_backends(register):
 '''
 
 
-@pytest.fixture
-def entry_points(monkeypatch, tmp_path):
-    written = []
-
-    def install(modules, *eps):
-        for name, source in modules.items():
-            (tmp_path / f"qfh_{name}.py").write_text(textwrap.dedent(source))
-            written.append(f"qfh_{name}")
-        found = [importlib.metadata.EntryPoint(name=n, value=v, group="qfoundry") for n, v in eps]
-        monkeypatch.setattr(plugin_manager, "_entry_points", lambda: found)
-
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield install
-    for module in written:
-        sys.modules.pop(module, None)
-
-
 def test_a_plugin_that_exits_on_import_is_isolated(entry_points, fresh_pm):
     entry_points({"exits": EXITS_ON_IMPORT, "good": GOOD},
-                 ("exits", "qfh_exits"), ("good", "qfh_good"))
+                 ("exits", "qft_exits"), ("good", "qft_good"))
     with pytest.warns(PluginWarning, match="'exits'.*SystemExit: plugin says bye"):
         fresh_pm(load_entry_points=True)
     assert qfoundry.engines() == ["zero"]  # get_backend and friends still work
@@ -60,7 +41,7 @@ def test_a_plugin_that_exits_on_import_is_isolated(entry_points, fresh_pm):
 
 def test_hooks_that_exit_or_raise_are_isolated_and_listed(entry_points, fresh_pm, capsys):
     entry_points({"hooks": EXITS_IN_HOOK, "good": GOOD},
-                 ("hooks", "qfh_hooks"), ("good", "qfh_good"))
+                 ("hooks", "qft_hooks"), ("good", "qft_good"))
     fresh_pm(load_entry_points=True)
     with pytest.warns(PluginWarning) as warned:
         assert qfoundry.engines() == ["zero"]

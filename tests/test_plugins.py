@@ -6,10 +6,8 @@ hook has a ``test_hook_<name>`` (a meta-test checks that).
 
 from __future__ import annotations
 
-import importlib.metadata
 import subprocess
 import sys
-import textwrap
 import threading
 
 import pytest
@@ -24,7 +22,7 @@ from conftest import (
 )
 
 import qfoundry
-from qfoundry import cli, plugin_manager
+from qfoundry import cli
 from qfoundry.backend import DeviceBackend
 from qfoundry.errors import DuplicateNameError, PluginError, QfoundryError
 from qfoundry.plugin_manager import PluginWarning, make_plugin_manager, plugin_infos
@@ -56,28 +54,6 @@ import qfoundry
 def register_engines(registrar):
     pass
 '''
-
-
-@pytest.fixture
-def entry_points(monkeypatch, tmp_path):
-    """Write plugin modules to a temporary path and fake entry points pointing at them.
-
-    ``entry_points({"good": GOOD_PLUGIN}, ("good", "qft_good"), ...)``: module sources by
-    name, then (entry point name, value) pairs in load order.
-    """
-    written = []
-
-    def install(modules, *eps):
-        for name, source in modules.items():
-            (tmp_path / f"qft_{name}.py").write_text(textwrap.dedent(source))
-            written.append(f"qft_{name}")
-        found = [importlib.metadata.EntryPoint(name=n, value=v, group="qfoundry") for n, v in eps]
-        monkeypatch.setattr(plugin_manager, "_entry_points", lambda: found)
-
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield install
-    for module in written:
-        sys.modules.pop(module, None)
 
 
 def messages(warned):

@@ -27,20 +27,12 @@ from qfoundry.gates import GATES
 
 from .channels import (
     QuantumChannel,
-    amplitude_damping,
-    check_cptp,
     depolarizing,
-    kraus,
-    pauli,
-    phase_damping,
     thermal_relaxation,
 )
 from .readout import ReadoutError
 
-__all__ = [
-    "QuantumChannel", "ReadoutError", "NoiseModel", "NoiseEntry",
-    "depolarizing", "amplitude_damping", "phase_damping", "thermal_relaxation", "pauli",
-    "kraus", "check_cptp"]
+__all__ = ["NoiseModel", "NoiseEntry"]
 
 # Instructions a device calibration may list that never get a depolarizing term
 # (they are not unitary gates): reset gets relaxation only; measure only readout error.
