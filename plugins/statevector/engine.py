@@ -29,8 +29,8 @@ from qfoundry.errors import EngineError, SimulationTooLargeError
 from qfoundry.gates import GATES
 from qfoundry.hookspecs import hookimpl
 from qfoundry.options import Options
+from qfoundry.program import Measure, checked_amplitudes
 from qfoundry.program import Program as Lowered
-from qfoundry.program import checked_amplitudes
 
 from .._sim import memory
 from .._sim.expval import expval_tensor
@@ -38,6 +38,7 @@ from .._sim.fusion import relabel
 from .chunked import cpu_count
 from .program import NON_GATE_INSTRUCTIONS, check_method, check_saves, compile_experiment
 from .run import apply_gate, run_program
+from .small import eligible, run_small
 from .state import SVState
 
 __all__ = ["StatevectorEngine", "register_engines", "register_backends", "physical_memory"]
@@ -185,11 +186,13 @@ class StatevectorEngine(Engine):
 
         shots = 1 if method == "statevector" else int(options["shots"])
         sample = shots > 1 and bool(options.get("allow_sample_measuring", True))
-        prog = compile_experiment(program, method=method, sample_final=sample, fusion=fusion,
-                                  max_fused_qubits=max_fused)
         # Single precision (complex64, as Aer's and qsim's option): half the memory and
         # traffic; amplitudes to about 1e-7, probabilities still summed in float64.
         dtype = np.complex64 if options.get("precision") == "single" else complex
+        if eligible(program, options, sample):  # a few qubits, final measurements only
+            return self._run_small(program, options, dtype, initial, fusion, threads)
+        prog = compile_experiment(program, method=method, sample_final=sample, fusion=fusion,
+                                  max_fused_qubits=max_fused)
         if initial is not None:
             state = SVState(initial.astype(dtype), n, threads=threads)
         else:
@@ -228,6 +231,26 @@ class StatevectorEngine(Engine):
             "branches": leaves, "dynamic": prog.dynamic,
         }
         return ExperimentOutput(data=data, shots=shots, metadata=metadata)
+
+    @staticmethod
+    def _run_small(program: Lowered, options: Mapping[str, Any], dtype: Any,
+                   initial: np.ndarray | None, fusion: bool, threads: int) -> ExperimentOutput:
+        """The small-state path (:mod:`.small`): the same data and metadata as below."""
+        rng = np.random.default_rng(int(options["seed_simulator"]))
+        counts, memory = run_small(program, options, rng, dtype, initial)
+        data: dict[str, Any] = {"counts": counts if program.num_clbits else {}}
+        if options.get("memory"):
+            data["memory"] = memory if program.num_clbits else []
+        if not program.num_clbits:
+            logger.warning("experiment %r has no classical bits: its counts are empty",
+                           program.name)
+        measured = any(isinstance(op, Measure) for op in program.ops)
+        metadata = {
+            "method": "statevector", "num_qubits": program.num_qubits, "fusion": fusion,
+            "parallel_state_update": threads, "precision": options.get("precision", "double"),
+            "measure_sampling": measured, "branches": 1, "dynamic": False,
+        }
+        return ExperimentOutput(data=data, shots=int(options["shots"]), metadata=metadata)
 
     def _run_unitary(self, program: Lowered, options: Mapping[str, Any],
                      initial: np.ndarray | None, fusion: bool, max_fused: int
