@@ -55,12 +55,17 @@ _UNITARY_COPIES = 4
 _METHODS = ["automatic", "statevector", "unitary"]
 
 
+_physical: list[int] = []  # asked once: a run asks several times, and it never changes
+
+
 def physical_memory() -> int:
     """Bytes of RAM on this machine (8 GiB if the OS will not say)."""
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, ValueError, OSError):
-        return 8 << 30
+    if not _physical:
+        try:
+            _physical.append(int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE")))
+        except (AttributeError, ValueError, OSError):
+            _physical.append(8 << 30)
+    return _physical[0]
 
 
 def state_threads(options: Mapping[str, Any]) -> int:

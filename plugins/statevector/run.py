@@ -167,8 +167,20 @@ def _record_leaf(prog: Program, state: SVState, shots: int, memory: int,
         outcomes.add([memory], np.zeros(shots, dtype=np.intp))
         return
     draws, bits = sample_state(state, {q for q, _ in prog.final_measures}, shots, rng)
-    distinct, per_shot = np.unique(draws, return_inverse=True)
-    outcomes.add(_memory_values(prog, bits, memory, distinct), per_shot.reshape(-1))
+    distinct, per_shot = _distinct(draws)
+    outcomes.add(_memory_values(prog, bits, memory, distinct), per_shot)
+
+
+def _distinct(draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(draws, return_inverse=True)``, by a tally and a lookup table when the
+    draws span a short range (sorting the shots costs several times more)."""
+    size = int(draws.max()) + 1 if draws.size else 0
+    if size > max(4 * draws.size, 1 << 12) or draws.size == 0:
+        distinct, per_shot = np.unique(draws, return_inverse=True)
+        return distinct, per_shot.reshape(-1)
+    hit = np.bincount(draws, minlength=size) > 0
+    lookup = np.cumsum(hit) - 1
+    return np.flatnonzero(hit), lookup[draws]
 
 
 def apply_gate(state: SVState, gate: Any, after: Any = None) -> None:
