@@ -227,8 +227,11 @@ _PARAMETRIC: dict[str, Callable[..., np.ndarray]] = {
     "rx": _rx, "ry": _ry, "rz": _rz, "r": _r,
     "global_phase": lambda g: _m([[cmath.exp(1j * g)]]),
     "crx": lambda t: controlled(_rx(t)), "cry": lambda t: controlled(_ry(t)),
-    "crz": lambda t: controlled(_rz(t)), "cp": lambda t: controlled(_p(t)),
-    "cu1": lambda t: controlled(_p(t)), "cu3": lambda t, f, lam: controlled(_u(t, f, lam)),
+    # the controlled diagonals directly (the same entries as controlled(_rz(t)) etc.)
+    "crz": lambda t: _diag(1, cmath.exp(-0.5j * t), 1, cmath.exp(0.5j * t)),
+    "cp": lambda t: _diag(1, 1, 1, cmath.exp(1j * t)),
+    "cu1": lambda t: _diag(1, 1, 1, cmath.exp(1j * t)),
+    "cu3": lambda t, f, lam: controlled(_u(t, f, lam)),
     "cu": _cu,
     "rxx": lambda t: _pauli_rotation(np.kron(_X, _X), t),
     "ryy": lambda t: _pauli_rotation(np.kron(_Y, _Y), t),

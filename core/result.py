@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -24,39 +24,91 @@ __all__ = ["Result", "ExperimentResult", "format_counts", "format_memory"]
 _ARRAY_KEYS = ("statevector", "unitary", "density_matrix")
 
 
-def _hex_to_bits(hexstring: str, header: Any) -> str:
-    try:
-        bits = bin(int(hexstring, 16))[2:]
-    except (TypeError, ValueError):
-        raise ResultFormatError(f"{show(hexstring)} is not a hex outcome such as '0x3' "
-                                f"(experiment {show(getattr(header, 'name', None))})") from None
+def _bits_formatter(header: Any) -> Callable[[str], str]:
+    """The function turning a hex outcome into Qiskit's bit string for ``header``'s
+    layout (memory slots zero-filled, registers last-declared first, one space apart),
+    its layout read once for all the outcomes of an experiment."""
     slots = getattr(header, "memory_slots", None)
-    if slots is None:
-        return bits
-    bits = bits.zfill(slots)
-    sizes = getattr(header, "creg_sizes", None)
-    if not sizes:
-        return bits
-    parts, start = [], 0
-    for _, size in reversed(sizes):
-        parts.append(bits[start:start + size])
+    sizes = getattr(header, "creg_sizes", None) if slots is not None else None
+    spec = f"0{slots}b" if slots is not None else "b"
+    cuts, start = [], 0
+    for _, size in reversed(sizes or ()):
+        cuts.append((start, start + size))
         start += size
-    return " ".join(parts)
+
+    def to_bits(hexstring: str) -> str:
+        try:
+            bits = format(int(hexstring, 16), spec)
+        except (TypeError, ValueError):
+            raise ResultFormatError(
+                f"{show(hexstring)} is not a hex outcome such as '0x3' "
+                f"(experiment {show(getattr(header, 'name', None))})") from None
+        return " ".join([bits[a:b] for a, b in cuts]) if cuts else bits
+    return to_bits
 
 
 def format_counts(counts: Mapping[str, int], header: Any = None) -> dict[str, int]:
     """Hex-keyed counts -> Qiskit bit-string keys; zero counts are omitted."""
+    if 0 in counts.values():
+        keys = [k for k, v in counts.items() if v]
+        values = [int(counts[k]) for k in keys]
+    else:
+        keys, values = list(counts), [int(v) for v in counts.values()]
+    ints = _hex_values(keys)
+    if ints is not None:  # the engines' form, formatted in bulk (3-4x the loop below)
+        strings = _bulk_bits(ints, header)
+        if len(set(strings)) == len(strings):
+            return dict(zip(strings, values))
+    to_bits = _bits_formatter(header)
     out: dict[str, int] = {}
-    for key, value in counts.items():
-        if value:
-            bits = _hex_to_bits(key, header) if key.startswith("0x") else key
-            out[bits] = out.get(bits, 0) + int(value)
+    for key, value in zip(keys, values):
+        bits = to_bits(key) if key.startswith("0x") else key
+        out[bits] = out.get(bits, 0) + value
     return out
 
 
+def _hex_values(keys: list) -> list[int] | None:
+    """The integers of ``keys`` when every one is '0x' and hex digits (the engines' form),
+    else None. One check of their join: each must hold one '0x', and a parsable key of
+    letters and digits holds it only at its start."""
+    try:
+        joined = "".join(keys)
+        if joined.count("0x") != len(keys) or not joined.isalnum():
+            return None
+        return [int(k, 16) for k in keys]
+    except (TypeError, ValueError):
+        return None
+
+
+def _bulk_bits(values: list[int], header: Any) -> list[str]:
+    """What :func:`_bits_formatter` gives for each of ``values``, in list passes."""
+    slots = getattr(header, "memory_slots", None)
+    sizes = getattr(header, "creg_sizes", None) if slots is not None else None
+    spec = f"0{slots}b" if slots is not None else "b"
+    strings = [format(v, spec) for v in values]
+    if len(sizes or ()) == 1:
+        size = sizes[0][1]
+        return [b[:size] for b in strings]
+    if sizes:
+        cuts, start = [], 0
+        for _, size in reversed(sizes):
+            cuts.append((start, start + size))
+            start += size
+        return [" ".join([b[a:c] for a, c in cuts]) for b in strings]
+    return strings
+
+
 def format_memory(memory: list[str], header: Any = None) -> list[str]:
-    """Per-shot hex memory -> Qiskit bit strings."""
-    return [_hex_to_bits(m, header) for m in memory]
+    """Per-shot hex memory -> Qiskit bit strings (each distinct outcome formatted once)."""
+    to_bits = _bits_formatter(header)
+    done: dict[str, str] = {}
+    out = []
+    for m in memory:
+        bits = done.get(m)
+        if bits is None:
+            bits = done[m] = to_bits(m)
+        out.append(bits)
+    return out
 
 
 class ExperimentResult:

@@ -43,7 +43,7 @@ __all__ = ["eligible", "run_small", "SMALL_QUBITS", "MULTINOMIAL_MAX"]
 #: Experiments on at most this many qubits take the small-state path (measured in
 #: benchmarks/bench_small.py: below it the general path's bookkeeping costs more than
 #: its cheaper gate forms save).
-SMALL_QUBITS = 10
+SMALL_QUBITS = 12
 #: Distributions with at most this many nonzero outcomes are sampled by one multinomial
 #: draw (one binomial per outcome; beyond it a search per shot is cheaper).
 MULTINOMIAL_MAX = 64
@@ -70,7 +70,7 @@ def eligible(program: Lowered, options: Mapping[str, Any], sample: bool) -> bool
     return True
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _tables(n: int, qubits: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For ``qubits`` of an ``n``-qubit state: ``code[i]`` (the targets' bits of basis
     index i as a gate-local index, ``qubits[0]`` its least significant bit), ``rest[i]``
@@ -88,7 +88,7 @@ def _tables(n: int, qubits: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np
     return code, rest, spread
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _gather_rows(n: int, qubits: tuple[int, ...]) -> np.ndarray:
     """``(2**(n-k), 2**k)`` basis indices: row r holds the indices sharing the non-target
     bits of r, column c the targets' local index c."""
@@ -99,7 +99,7 @@ def _gather_rows(n: int, qubits: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _source(n: int, qubits: tuple[int, ...], perm: bytes) -> np.ndarray:
     """Where each amplitude of the result of a permutation gate comes from."""
     code, rest, spread = _tables(n, qubits)
