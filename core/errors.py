@@ -49,7 +49,7 @@ class OptionsError(QfoundryError, ValueError):
 
 
 class UnknownOptionError(OptionsError, AttributeError):
-    """Raised for an option name a backend or Options does not define (an AttributeError, as Qiskit's)."""
+    """Raised for an option name a backend or Options does not define (as Qiskit: AttributeError)."""
 
 
 class RunInputError(QfoundryError, TypeError):
