@@ -49,7 +49,7 @@ class OptionsError(QfoundryError, ValueError):
 
 
 class UnknownOptionError(OptionsError, AttributeError):
-    """Raised for an option name a backend or Options does not define (as Qiskit: AttributeError)."""
+    """Raised for an option name a backend or its Options lacks (as in Qiskit: AttributeError)."""
 
 
 class RunInputError(QfoundryError, TypeError):
