@@ -25,6 +25,7 @@ Qiskit is imported only here, when the caller already holds a Qiskit object.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -311,6 +312,7 @@ def _amplitudes(op: Any) -> list[complex]:
     return list(Statevector(prep).data)
 
 
+@functools.cache  # read-only: built once, not per converted circuit (15% of a Bell's cost)
 def _qfoundry_gates() -> dict[str, int | None]:
     from ..circuit_parts import _gate_signatures
 
