@@ -231,8 +231,10 @@ def _gate(inst: Any, qubits: tuple[int, ...], cond: Condition | None, index: int
             raise EngineError(f"{where}: takes {spec.num_params} parameter(s), got {len(raw)}")
         return Gate(inst.name, qubits, raw, None, spec.kind, cond, index)
     params = _params(inst, spec.num_params, where)
-    return Gate(inst.name, qubits, params, spec.matrix(params, len(qubits)), spec.kind, cond,
-                index)
+    # Checked and converted already: a parametric gate's builder is called directly.
+    matrix = (spec.matrix_fn(*params) if params and nq is not None
+              else spec.matrix(params, len(qubits)))
+    return Gate(inst.name, qubits, params, matrix, spec.kind, cond, index)
 
 
 def _unitary(inst: Any, qubits: tuple[int, ...], cond: Condition | None, index: int,
