@@ -57,12 +57,15 @@ def assemble(circuits: Circuit | Sequence[Circuit], backend: Any = None,
     for k, circ in enumerate(circuits):
         if not isinstance(circ, Circuit):
             raise RunInputError(f"assemble() item {k} is a {type(circ).__name__}, not a Circuit")
-    defaults = dict(getattr(backend, "options", None) or {}) if backend is not None else {}
     qobj_id = run_options.pop("qobj_id", None)
     header = dict(run_options.pop("qobj_header", None) or {})
     config: dict[str, Any] = {}
+    defaults: dict[str, Any] | None = None  # the backend's, read only if an option is missing
     for key, fallback in (("shots", 1024), ("memory", False), ("seed_simulator", None)):
         value = run_options.pop(key, None)
+        if value is None and defaults is None:
+            defaults = dict(getattr(backend, "options", None) or {}) if backend is not None \
+                else {}
         config[key] = defaults.get(key, fallback) if value is None else value
     shots = config["shots"]
     if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or shots < 1:

@@ -207,6 +207,9 @@ def _first_bad_number(value: Any, depth: int = 0) -> str | None:
     """'nan' or 'inf' (with sign) for the first non-finite number in ``value`` (a number
     or nested lists/arrays of them), None when every number is finite. Strings and other
     objects are left to the engines, which know what each instruction takes."""
+    if type(value) is float:  # the common case first: an angle
+        return None if math.isfinite(value) else ("nan" if math.isnan(value) else
+                                                  "inf" if value > 0 else "-inf")
     if depth > _MAX_DEPTH:
         return f"nested more than {_MAX_DEPTH} lists deep"
     if isinstance(value, (str, bytes, bool)) or value is None:

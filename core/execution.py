@@ -35,6 +35,7 @@ import numpy as np
 from .blas import single_blas_thread
 from .engine import Engine, ExperimentOutput
 from .errors import OptionsError, WorkerDiedError
+from .program import Program, lower
 from .progress import listening
 
 if TYPE_CHECKING:
@@ -320,8 +321,6 @@ def run_experiment_task(engine: Engine, experiment: Any, options: Mapping[str, A
     (a Qobj experiment is then lowered here)."""
     start = time.perf_counter()
     if getattr(engine, "takes_program", False):
-        from .program import Program, lower
-
         program = experiment if isinstance(experiment, Program) else lower(experiment)
         out = engine.run_program(program, options, device)
     else:

@@ -98,6 +98,8 @@ class Options(Mapping[str, Any]):
             return
         if isinstance(rule, tuple):
             lo, hi = rule
+            if type(value) is int and type(lo) is int and type(hi) is int and lo <= value <= hi:
+                return  # the common case (shots=1024), without the ABC checks below
             integral = all(isinstance(b, numbers.Integral) for b in rule)
             kind = numbers.Integral if integral else numbers.Real
             what = "an integer" if integral else "a number"

@@ -175,13 +175,21 @@ def sample_counts(probs: np.ndarray, shots: int, rng: np.random.Generator
 
 def memory_values(program: Lowered, outcomes: np.ndarray) -> list[int]:
     """The memory value (bit m = slot m) each basis index in ``outcomes`` reads as."""
+    writes = [(q, slot) for op in program.ops if isinstance(op, Measure)
+              for q, slot in zip(op.qubits, op.memory)]
+    if outcomes.size <= 16:  # a Bell pair's few outcomes: Python ints beat array passes
+        out = []
+        for o in outcomes.tolist():
+            v = 0
+            for q, slot in writes:  # in order: a later write to a slot wins
+                v = (v & ~(1 << slot)) | (((o >> q) & 1) << slot)
+            out.append(v)
+        return out
     values = np.zeros(outcomes.shape, dtype=object if program.num_clbits > 62 else np.int64)
-    for op in program.ops:
-        if isinstance(op, Measure):  # in order: a later write to a slot wins
-            for q, slot in zip(op.qubits, op.memory):
-                bit = ((outcomes >> q) & 1).astype(values.dtype)
-                values &= ~(1 << slot) if values.dtype == object else ~np.int64(1 << slot)
-                values |= bit << slot
+    for q, slot in writes:
+        bit = ((outcomes >> q) & 1).astype(values.dtype)
+        values &= ~(1 << slot) if values.dtype == object else ~np.int64(1 << slot)
+        values |= bit << slot
     return [int(v) for v in values.tolist()]
 
 
