@@ -67,7 +67,7 @@ class GateSpec:
             return _variadic_cached(self.name, num_qubits)
         if self.num_params == 0:
             return _fixed_cached(self.name)
-        return self.matrix_fn(*(float(p) for p in params))
+        return self.matrix_fn(*map(float, params))
 
 
 # ---------------------------------------------------------------------------------------

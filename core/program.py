@@ -151,7 +151,7 @@ def lower(experiment: QasmQobjExperiment, *, symbolic: bool = False) -> Program:
     ops: list[Operation] = []
     for index, inst in enumerate(insts):
         where = _where(name, index, inst.name)
-        qubits = tuple(int(q) for q in getattr(inst, "qubits", None) or ())
+        qubits = tuple(map(int, getattr(inst, "qubits", None) or ()))
         for q in qubits:
             if not 0 <= q < n_qubits:
                 raise EngineError(f"{where}: qubit {q} is out of range "
@@ -175,7 +175,7 @@ def _operation(inst: Any, qubits: tuple[int, ...], cond: Condition | None, index
     if name == "unitary":
         return _unitary(inst, qubits, cond, index, where)
     if name == "measure":
-        slots = tuple(int(m) for m in getattr(inst, "memory", None) or ())
+        slots = tuple(map(int, getattr(inst, "memory", None) or ()))
         if len(slots) != len(qubits):
             raise EngineError(f"{where}: needs one memory slot per qubit, got "
                               f"qubits {list(qubits)} and memory {list(slots)}")
@@ -184,7 +184,7 @@ def _operation(inst: Any, qubits: tuple[int, ...], cond: Condition | None, index
                 raise EngineError(f"{where}: memory slot {m} is out of range "
                                   f"(the experiment has {n_slots})")
         regs = getattr(inst, "register", None)
-        regs = tuple(int(r) for r in regs) if regs is not None else None
+        regs = tuple(map(int, regs)) if regs is not None else None
         if regs is not None and len(regs) != len(qubits):
             raise EngineError(f"{where}: needs one register bit per qubit")
         return Measure(qubits, slots, regs, False, cond, index)
@@ -213,7 +213,7 @@ def _params(inst: Any, count: int, where: str) -> tuple[float, ...]:
     if len(params) != count:
         raise EngineError(f"{where}: takes {count} parameter(s), got {len(params)}")
     try:
-        return tuple(float(p) for p in params)
+        return tuple(map(float, params))  # map: no generator frame per gate
     except (TypeError, ValueError):
         raise EngineError(f"{where}: parameters must be real numbers, got {params}") from None
 

@@ -100,11 +100,12 @@ def _gather_rows(n: int, qubits: tuple[int, ...]) -> np.ndarray:
 
 
 @lru_cache(maxsize=256)
-def _source(n: int, qubits: tuple[int, ...], perm: bytes) -> np.ndarray:
-    """Where each amplitude of the result of a permutation gate comes from."""
+def _source(n: int, qubits: tuple[int, ...], gate: str, perm: bytes = b"") -> np.ndarray:
+    """Where each amplitude of the result of permutation gate ``gate`` comes from (a
+    ``unitary`` gives its permutation as ``perm``, the bytes of an intp array)."""
     code, rest, spread = _tables(n, qubits)
-    inverse = np.argsort(np.frombuffer(perm, dtype=np.intp))
-    src = rest + spread[inverse][code]
+    p = np.frombuffer(perm, dtype=np.intp) if perm else permutation_of(gate, len(qubits))
+    src = rest + spread[np.argsort(p)][code]
     src.flags.writeable = False
     return src
 
@@ -112,23 +113,24 @@ def _source(n: int, qubits: tuple[int, ...], perm: bytes) -> np.ndarray:
 def _apply(psi: np.ndarray, gate: Gate, n: int) -> np.ndarray:
     """``psi`` (Qiskit order) after ``gate``; may work in place and returns the state."""
     qubits = gate.qubits
-    k = len(qubits)
-    m = gate.matrix if gate.matrix.dtype == psi.dtype else gate.matrix.astype(psi.dtype)
-    if gate.kind == "diagonal":
-        d = np.diagonal(m)
-        if k == 1:
+    m = gate.matrix
+    if m.dtype is not psi.dtype and m.dtype != psi.dtype:  # single precision
+        m = m.astype(psi.dtype)
+    kind = gate.kind
+    if kind == "diagonal":
+        if len(qubits) == 1:
             view = psi.reshape(-1, 2, 1 << qubits[0])
-            view *= d[:, None]
+            view *= m.diagonal()[:, None]
         else:
-            psi *= d[_tables(n, qubits)[0]]
+            psi *= m.diagonal()[_tables(n, qubits)[0]]
         return psi
-    if gate.kind == "permutation":
-        perm = (permutation_of(gate.name, k) if gate.name != "unitary"
-                else np.argmax(np.abs(m), axis=0))
-        return psi[_source(n, qubits, np.asarray(perm, dtype=np.intp).tobytes())]
-    if k == 1:
-        q = qubits[0]
-        return np.matmul(m, psi.reshape(-1, 2, 1 << q)).reshape(-1)
+    if kind == "permutation":
+        if gate.name == "unitary":
+            perm = np.argmax(np.abs(m), axis=0).astype(np.intp).tobytes()
+            return psi[_source(n, qubits, "unitary", perm)]
+        return psi[_source(n, qubits, gate.name)]
+    if len(qubits) == 1:
+        return np.matmul(m, psi.reshape(-1, 2, 1 << qubits[0])).reshape(-1)
     idx = _gather_rows(n, qubits)
     psi[idx] = psi[idx] @ m.T
     return psi
@@ -177,6 +179,9 @@ def memory_values(program: Lowered, outcomes: np.ndarray) -> list[int]:
     """The memory value (bit m = slot m) each basis index in ``outcomes`` reads as."""
     writes = [(q, slot) for op in program.ops if isinstance(op, Measure)
               for q, slot in zip(op.qubits, op.memory)]
+    if all(q == slot for q, slot in writes) and len({q for q, _ in writes}) == len(writes):
+        mask = sum(1 << q for q, _ in writes)  # qubit q into slot q (measure_all): a mask
+        return [o & mask for o in outcomes.tolist()]
     if outcomes.size <= 16:  # a Bell pair's few outcomes: Python ints beat array passes
         out = []
         for o in outcomes.tolist():
