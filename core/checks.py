@@ -25,6 +25,7 @@ from .options import show
 __all__ = ["check_seed", "check_job", "check_experiment", "check_header"]
 
 _SEEDS = ("seed_simulator", "seed_transpiler")
+_PLAIN = frozenset({"name", "qubits", "params"})  # an instruction with nothing else set
 _ARRAY_OPTIONS = ("initial_statevector", "initial_unitary")
 
 
@@ -91,8 +92,25 @@ def check_experiment(e: int, exp: Any, shots_rule: tuple[int, int] = (1, 10**9))
                                       f"{path}.{part}.memory_slots")
     check_header(exp.header, where, f"{path}.header")
     for i, inst in enumerate(exp.instructions):
-        _check_instruction(inst, f"{where}, instruction {i} ({show(inst.name)})",
-                           f"{path}.instructions[{i}]")
+        if not _plain_gate_ok(inst):  # messages are built only for what needs a closer look
+            _check_instruction(inst, f"{where}, instruction {i} ({show(inst.name)})",
+                               f"{path}.instructions[{i}]")
+
+
+def _plain_gate_ok(inst: Any) -> bool:
+    """Whether ``inst`` is a named gate with only qubits and finite float parameters of
+    the right counts: what :func:`_check_instruction` accepts without a second look."""
+    fields = getattr(inst, "__dict__", None)
+    if fields is None or not _PLAIN.issuperset(fields):
+        return False
+    spec = GATES.get(inst.name)
+    if spec is None:
+        return False
+    qubits, params = fields.get("qubits") or (), fields.get("params") or ()
+    if (len(qubits) != spec.num_qubits if spec.num_qubits is not None else not qubits) \
+            or len(params) != spec.num_params or type(params) not in (list, tuple):
+        return False
+    return all(type(p) is float and math.isfinite(p) for p in params)
 
 
 def _too_many(where: str, what: str) -> str:

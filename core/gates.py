@@ -140,6 +140,9 @@ def controlled(base: np.ndarray, num_ctrl: int = 1) -> np.ndarray:
     return out
 
 
+_XX, _YY, _XZ = np.kron(_X, _X), np.kron(_Y, _Y), np.kron(_X, _Z)  # built once, not per gate
+
+
 def _pauli_rotation(pauli: np.ndarray, theta: float) -> np.ndarray:
     """exp(-i theta/2 P) for a Pauli string matrix P (P @ P = I)."""
     return math.cos(theta / 2) * np.eye(pauli.shape[0]) - 1j * math.sin(theta / 2) * pauli
@@ -233,10 +236,10 @@ _PARAMETRIC: dict[str, Callable[..., np.ndarray]] = {
     "cu1": lambda t: _diag(1, 1, 1, cmath.exp(1j * t)),
     "cu3": lambda t, f, lam: controlled(_u(t, f, lam)),
     "cu": _cu,
-    "rxx": lambda t: _pauli_rotation(np.kron(_X, _X), t),
-    "ryy": lambda t: _pauli_rotation(np.kron(_Y, _Y), t),
+    "rxx": lambda t: _pauli_rotation(_XX, t),
+    "ryy": lambda t: _pauli_rotation(_YY, t),
     "rzz": _rzz,
-    "rzx": lambda t: _pauli_rotation(np.kron(_X, _Z), t),  # Z on qubits[0], X on qubits[1]
+    "rzx": lambda t: _pauli_rotation(_XZ, t),  # Z on qubits[0], X on qubits[1]
     "xx_minus_yy": _xx_minus_yy, "xx_plus_yy": _xx_plus_yy,
 }
 
