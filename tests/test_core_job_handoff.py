@@ -1,0 +1,78 @@
+"""Jobs on the framework's pool reach it through a short hand-off (core/job.py, _Handoff):
+jobs nobody waits for still run, in the background and at interpreter exit; a waiter
+runs a still-queued job itself; a pending job can be cancelled."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+
+from conftest import coin_backend, coin_flips, make_qobj
+
+import qfoundry
+from qfoundry import Job, JobStatus, QasmQobj
+from qfoundry import job as job_module
+
+WAIT = 10  # seconds: only ever reached when something is broken
+
+
+def test_a_job_nobody_waits_for_runs_in_the_background():
+    ran = threading.Event()
+    job = Job(coin_backend(), QasmQobj.from_dict(make_qobj(coin_flips(1))),
+              lambda j: ran.set() or "done")
+    job.submit()
+    assert ran.wait(WAIT)  # nobody called result(): the hand-off passed it to the pool
+    job.wait_for_final_state(timeout=WAIT)
+    assert job.status() is JobStatus.DONE and job.result() == "done"
+
+
+def test_many_jobs_waited_for_in_any_order():
+    backend = qfoundry.get_backend("qasm_simulator")
+    circuit = qfoundry.Circuit(2, 2).h(0).cx(0, 1).measure([0, 1], [0, 1])
+    jobs = [backend.run(circuit, seed_simulator=s, shots=50) for s in range(40)]
+    alone = [backend.run(circuit, seed_simulator=s, shots=50).result().get_counts()
+             for s in range(40)]
+    # Some ran on the pool meanwhile, the rest run here as they are waited for.
+    got = [job.result(timeout=WAIT if k % 2 else None).get_counts()
+           for k, job in reversed(list(enumerate(jobs)))]
+    assert got[::-1] == alone
+
+
+class _Held(job_module._Handoff):
+    """A hand-off that keeps its jobs until flushed (no thread)."""
+
+    def put(self, job):
+        with self._lock:
+            self._pending.append(job)
+
+
+def test_a_pending_job_can_be_cancelled_and_never_runs(monkeypatch):
+    held = _Held()
+    monkeypatch.setattr(job_module, "_HANDOFF", held)
+    ran = []
+    cancelled, kept = (Job(coin_backend(), QasmQobj.from_dict(make_qobj(coin_flips(1))),
+                           lambda j: ran.append(j) or "done") for _ in range(2))
+    cancelled.submit()
+    kept.submit()
+    assert cancelled.status() is JobStatus.QUEUED and cancelled.cancel() is True
+    held.flush()  # what the hand-off thread (or interpreter exit) does
+    assert kept.result(timeout=WAIT) == "done"
+    assert cancelled.cancelled() and ran == [kept]
+
+
+def test_jobs_left_unwaited_run_at_interpreter_exit(tmp_path):
+    flag = tmp_path / "ran"
+    script = textwrap.dedent(f"""\
+        import qfoundry
+        from qfoundry.job import Job
+        def work(job):
+            open({str(flag)!r}, "w").write("ran")
+        c = qfoundry.Circuit(1, 1).h(0).measure(0, 0)
+        Job(qfoundry.get_backend("qasm_simulator"), qfoundry.assemble(c), work).submit()
+        """)  # no main guard, no wait: the script ends right after submitting
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert flag.read_text() == "ran"
