@@ -88,9 +88,10 @@ class _Handoff:
         with self._lock:
             self._pending.append(job)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, daemon=True,
-                                                name="qfoundry-handoff")
-                self._thread.start()
+                thread = threading.Thread(target=self._loop, daemon=True,
+                                          name="qfoundry-handoff")
+                thread.start()  # (at interpreter shutdown this may raise, as the pool would)
+                self._thread = thread
             if self._idle:  # sleeping until there is work: wake it, once per batch
                 self._idle = False
                 self._wake.set()
