@@ -147,6 +147,8 @@ class Circuit(GateMethods, ParameterMethods):
         raise CircuitError(f"cannot use {spec!r} as a {kind}")
 
     def _one(self, spec: Any, kind: str) -> int:
+        if type(spec) is int and 0 <= spec < getattr(self, f"num_{kind}s"):  # common case
+            return spec
         flat = self._flat(spec, kind)
         if len(flat) != 1:
             raise CircuitError(f"expected a single {kind}, got {spec!r}")
