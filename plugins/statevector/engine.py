@@ -38,7 +38,7 @@ from .._sim.fusion import relabel
 from .chunked import cpu_count
 from .program import NON_GATE_INSTRUCTIONS, check_method, check_saves, compile_experiment
 from .run import apply_gate, run_program
-from .state import SVState
+from .state import ACCELERATORS, SVState, dense_kernel
 
 __all__ = ["StatevectorEngine", "register_engines", "register_backends", "physical_memory"]
 
@@ -102,7 +102,7 @@ class StatevectorEngine(Engine):
         opts = Options(method="automatic", initial_statevector=None, initial_unitary=None,
                        chop_threshold=1e-15, allow_sample_measuring=True, fusion_enable=True,
                        fusion_max_qubits=4, fusion_threshold=14, max_parallel_threads=0,
-                       precision="double")
+                       precision="double", accelerator="auto")
         opts.set_validator("method", list(_METHODS))
         opts.set_validator("chop_threshold", (0.0, 1.0))
         opts.set_validator("allow_sample_measuring", bool)
@@ -111,6 +111,7 @@ class StatevectorEngine(Engine):
         opts.set_validator("fusion_threshold", (1, 1000))
         opts.set_validator("max_parallel_threads", (0, 1024))
         opts.set_validator("precision", ["double", "single"])
+        opts.set_validator("accelerator", list(ACCELERATORS))
         return opts
 
     def max_qubits(self, options: Mapping[str, Any]) -> int:
@@ -121,6 +122,7 @@ class StatevectorEngine(Engine):
     def validate_program(self, program: Lowered, options: Mapping[str, Any],
                          device: Any = None) -> None:
         self._check_size(program, options)
+        self._accel(program, options)  # accelerator="numba" without numba: refused now
         check_method(program, options.get("method", "automatic"))
         check_saves(program)
         self._initial(program, options)
@@ -147,6 +149,12 @@ class StatevectorEngine(Engine):
                 f"experiment {program.name!r} has {n} qubits: its "
                 f"{what} needs {need / 2**30:.3g} GiB per copy; at most {limit} qubits fit in "
                 f"this machine's {physical_memory() / 2**30:.3g} GiB")
+
+    @staticmethod
+    def _accel(program: Lowered, options: Mapping[str, Any]) -> tuple:
+        """The ``accelerator`` option resolved for this experiment's size."""
+        n = program.num_qubits * (2 if options.get("method") == "unitary" else 1)
+        return dense_kernel(options.get("accelerator", "auto"), n)
 
     @staticmethod
     def _initial(program: Lowered, options: Mapping[str, Any]) -> np.ndarray | None:
@@ -190,10 +198,11 @@ class StatevectorEngine(Engine):
         # Single precision (complex64, as Aer's and qsim's option): half the memory and
         # traffic; amplitudes to about 1e-7, probabilities still summed in float64.
         dtype = np.complex64 if options.get("precision") == "single" else complex
+        accel = self._accel(program, options)
         if initial is not None:
-            state = SVState(initial.astype(dtype), n, threads=threads)
+            state = SVState(initial.astype(dtype), n, threads=threads, accel=accel)
         else:
-            state = SVState.zero(n, threads, dtype)
+            state = SVState.zero(n, threads, dtype, accel)
         if prog.global_phase:
             state.data *= np.exp(1j * prog.global_phase)
         rng = np.random.default_rng(int(options["seed_simulator"]))
@@ -224,6 +233,7 @@ class StatevectorEngine(Engine):
         metadata = {
             "method": "statevector", "num_qubits": n, "fusion": fusion,
             "parallel_state_update": threads, "precision": options.get("precision", "double"),
+            "accelerator": "numba" if accel[0] is not None else "numpy",
             "measure_sampling": bool(prog.final_measures) and sample,
             "branches": leaves, "dynamic": prog.dynamic,
         }
@@ -239,7 +249,8 @@ class StatevectorEngine(Engine):
         # is state qubit q; a gate G acts on the rows (U -> G U).
         dim = 1 << n
         data = (np.eye(dim, dtype=complex) if initial is None else initial.copy()).reshape(-1)
-        state = SVState(data, 2 * n, threads=state_threads(options))
+        state = SVState(data, 2 * n, threads=state_threads(options),
+                        accel=self._accel(program, options))
         if prog.global_phase:
             state.data *= np.exp(1j * prog.global_phase)
         for step in prog.steps:

@@ -25,7 +25,8 @@ one state's chunks work on disjoint amplitudes).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib.util
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -35,9 +36,18 @@ from .._sim.kernels import (
     apply_permutation,
     broadcast_diagonal,
 )
-from .chunked import apply_dense, multiply_in_place, real_form, widen
+from .chunked import apply_dense, multiply_in_place, real_form, run_ranges, widen
 
-__all__ = ["SVState"]
+__all__ = ["SVState", "dense_kernel", "ACCELERATORS", "ACCEL_MIN_QUBITS"]
+
+#: Values of the engine's ``accelerator`` option: "auto" uses the compiled kernels of
+#: the ``accel`` extra (numba) where they pay and where it is installed, "numpy" never,
+#: "numba" on every state (an error where it is not installed).
+ACCELERATORS = ["auto", "numpy", "numba"]
+# "auto" applies dense blocks with the compiled kernel from this many active qubits
+# (below, the whole state is in cache and the numpy path costs the same; measured in
+# docs/performance.md).
+ACCEL_MIN_QUBITS = 16
 
 # Targets inside the leading/trailing block of this many axes are applied by widening
 # the matrix to the whole block (identity on the others) instead of transposing: a BLAS
@@ -76,14 +86,19 @@ class SVState:
     canonical (Qiskit) layout is ``order == [n-1, ..., 0]`` with every qubit active.
     """
 
-    __slots__ = ("n", "num_qubits", "data", "order", "pos", "threads", "_base", "_spare")
+    __slots__ = ("n", "num_qubits", "data", "order", "pos", "threads", "_base", "_spare",
+                 "accel", "accel_from")
 
     def __init__(self, data: np.ndarray, n: int, order: Sequence[int] | None = None,
-                 base: np.ndarray | None = None, threads: int = 1):
+                 base: np.ndarray | None = None, threads: int = 1,
+                 accel: tuple[Callable | None, int] = (None, 0)):
         """``data`` holds ``n`` active qubits (all of them unless ``order`` names fewer
         than ``n``; then ``base`` is the zero-padded buffer whose prefix ``data`` is).
-        ``threads``: how many threads the in-place products of a large state may use."""
+        ``threads``: how many threads the in-place products of a large state may use.
+        ``accel``: (compiled dense kernel, or None; the fewest active qubits it is used
+        from), as :func:`dense_kernel` gives."""
         self.threads = threads
+        self.accel, self.accel_from = accel
         self.num_qubits = n
         self.order = list(order) if order is not None else list(range(n - 1, -1, -1))
         self.n = len(self.order)
@@ -95,20 +110,23 @@ class SVState:
         self._spare: np.ndarray | None = None
 
     @classmethod
-    def zero(cls, n: int, threads: int = 1, dtype: type = complex) -> SVState:
+    def zero(cls, n: int, threads: int = 1, dtype: type = complex,
+             accel: tuple[Callable | None, int] = (None, 0)) -> SVState:
         """|0...0> with no qubit active yet (nothing but one amplitude is touched);
         ``dtype`` complex128, or complex64 for the engine's single precision."""
         base = np.zeros(1 << n, dtype=dtype)
         base[0] = 1
-        return cls(base[:1], n, order=[], base=base, threads=threads)
+        return cls(base[:1], n, order=[], base=base, threads=threads, accel=accel)
 
     def copy(self) -> SVState:
+        accel = (self.accel, self.accel_from)
         if self.n == self.num_qubits:
-            return SVState(self.data.copy(), self.n, self.order, threads=self.threads)
+            return SVState(self.data.copy(), self.n, self.order, threads=self.threads,
+                           accel=accel)
         base = np.zeros(1 << self.num_qubits, dtype=self.data.dtype)  # mapped lazily
         base[:self.data.size] = self.data
         return SVState(base[:self.data.size], self.num_qubits, self.order, base,
-                       self.threads)
+                       self.threads, accel)
 
     @property
     def nbytes(self) -> int:
@@ -174,6 +192,13 @@ class SVState:
             if after:  # qubits still untouched need no parking
                 after = [q for q in after if self.pos[q] >= 0]
         n, k = self.n, len(qubits)
+        if self.accel is not None and n >= self.accel_from and k <= n:
+            # Compiled: one pass (axis a is bit n-1-a of the index); the kernel says
+            # which bits it relabelled on the way.
+            moved = self.accel(self.data, matrix, [n - 1 - self.pos[q] for q in qubits],
+                               lambda count, work: run_ranges(count, work, self.threads))
+            self._set_order([self.order[n - 1 - moved[n - 1 - a]] for a in range(n)])
+            return
         axes = [self.pos[q] for q in qubits]
         lo, hi = min(axes), max(axes)
         width = max(k, _BLOCK_AXES)
@@ -397,3 +422,20 @@ class SVState:
         out = np.zeros((2,) * self.num_qubits, dtype=self.data.dtype)
         out[tuple(slice(None) if self.pos[q] >= 0 else 0 for q in canonical)] = src
         return out.reshape(-1)
+
+
+def dense_kernel(choice: str, qubits: int) -> tuple[Callable | None, int]:
+    """``(kernel, from)`` for ``SVState(accel=...)``: the compiled dense-block kernel of
+    the ``accel`` extra and the fewest active qubits it is used from, or ``(None, 0)``
+    for the numpy path. ``choice`` is the ``accelerator`` option; ``qubits`` the
+    register's size (numba is imported only when a state can reach the threshold)."""
+    if choice == "numpy" or (choice == "auto" and qubits < ACCEL_MIN_QUBITS):
+        return None, 0
+    if importlib.util.find_spec("numba") is None:
+        if choice == "auto":
+            return None, 0
+        from qfoundry.errors import MissingExtraError
+        raise MissingExtraError('accelerator="numba" needs numba: pip install '
+                                '"qfoundry[accel]" (or use accelerator="auto" or "numpy")')
+    from .._sim import accel
+    return accel.apply_dense, (ACCEL_MIN_QUBITS if choice == "auto" else 0)
