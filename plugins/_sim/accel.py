@@ -49,7 +49,7 @@ def _serial(count: int, work: Callable[[int, int], None]) -> None:
 
 
 @numba.njit(nogil=True, cache=True)
-def _deposit(i, sorted_bits):  # pragma: no cover - compiled
+def _deposit(i, sorted_bits):
     """``i`` with a zero bit inserted at each of ``sorted_bits`` (ascending)."""
     for s in sorted_bits:
         i = ((i >> s) << (s + 1)) | (i & ((1 << s) - 1))
@@ -60,7 +60,7 @@ def _deposit(i, sorted_bits):  # pragma: no cover - compiled
 def _dense_chunks(flat, real, offsets, inner, contiguous, out_offsets, chunk_bits, lo, hi):
     """Chunks ``lo..hi``: gather planar rows, one gemm, scatter (``flat``: the state's
     interleaved floats). Row t, column r of a chunk is read at ``offsets[t] + inner[r]``
-    (``contiguous``: ``inner[r] == r``) and written at ``out_offsets[t] + r``."""  # pragma: no cover
+    (``contiguous``: ``inner[r] == r``) and written at ``out_offsets[t] + r``."""
     d = offsets.size
     rows = inner.size
     p = np.empty((2 * d, rows), flat.dtype)
