@@ -6,6 +6,7 @@ kernel at every size); the numba ones skip cleanly where numba is not installed.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 
@@ -18,8 +19,8 @@ import qfoundry
 from qfoundry.errors import MissingExtraError
 from qfoundry.plugins.statevector import state as state_module
 
-needs_numba = pytest.mark.skipif(
-    __import__("importlib").util.find_spec("numba") is None, reason="numba not installed")
+needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None,
+                                 reason="numba not installed")
 PATHS = ["numpy", pytest.param("numba", marks=needs_numba)]
 TOL = {np.complex128: 1e-12, np.complex64: 2e-6}
 
@@ -170,14 +171,22 @@ def test_concurrent_experiments_on_the_kernel():
         [counts[1].get_counts(i) for i in range(2)]
 
 
-def test_auto_uses_the_kernel_only_for_large_states(monkeypatch):
-    """``auto``: numpy below ACCEL_MIN_QUBITS, the kernel from it when numba is there,
-    numpy everywhere when it is not; ``numba`` without numba is refused at run()."""
+def test_auto_uses_the_kernel_only_where_it_pays(monkeypatch):
+    """``auto``: numpy below ACCEL_MIN_QUBITS; from it, the kernel once numba is loaded,
+    and loading it only for a run with enough dense work; numpy everywhere without
+    numba; ``numba`` without numba is refused at run()."""
     small, large = state_module.ACCEL_MIN_QUBITS - 1, state_module.ACCEL_MIN_QUBITS
-    assert state_module.dense_kernel("auto", small) == (None, 0)
-    assert state_module.dense_kernel("numpy", large) == (None, 0)
+    big = state_module._LOAD_PAYS
+    assert state_module.dense_kernel("auto", small, big) == (None, 0)
+    assert state_module.dense_kernel("numpy", large, big) == (None, 0)
+    if importlib.util.find_spec("numba") is not None:
+        kernel, start = state_module.dense_kernel("auto", large, big)  # loads numba
+        assert kernel is not None and start == large
+        assert state_module.dense_kernel("auto", large, 0)[0] is kernel  # loaded: used
+        monkeypatch.delitem(sys.modules, state_module._ACCEL_MODULE)
+        assert state_module.dense_kernel("auto", large, big - 1) == (None, 0)
     monkeypatch.setattr(state_module.importlib.util, "find_spec", lambda name: None)
-    assert state_module.dense_kernel("auto", large) == (None, 0)
+    assert state_module.dense_kernel("auto", large, big) == (None, 0)
     with pytest.raises(MissingExtraError, match=r"qfoundry\[accel\]"):
         state_module.dense_kernel("numba", 3)
     c = _ucx_circuit(3, seed=0)

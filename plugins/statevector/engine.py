@@ -38,7 +38,7 @@ from .._sim.fusion import relabel
 from .chunked import cpu_count
 from .program import NON_GATE_INSTRUCTIONS, check_method, check_saves, compile_experiment
 from .run import apply_gate, run_program
-from .state import ACCELERATORS, SVState, dense_kernel
+from .state import ACCELERATORS, SVState, dense_kernel, dense_work
 
 __all__ = ["StatevectorEngine", "register_engines", "register_backends", "physical_memory"]
 
@@ -151,10 +151,12 @@ class StatevectorEngine(Engine):
                 f"this machine's {physical_memory() / 2**30:.3g} GiB")
 
     @staticmethod
-    def _accel(program: Lowered, options: Mapping[str, Any]) -> tuple:
-        """The ``accelerator`` option resolved for this experiment's size."""
+    def _accel(program: Lowered, options: Mapping[str, Any], steps: Any = None) -> tuple:
+        """The ``accelerator`` option resolved for this experiment (``steps``: its
+        compiled steps, whose dense work decides whether loading numba pays)."""
         n = program.num_qubits * (2 if options.get("method") == "unitary" else 1)
-        return dense_kernel(options.get("accelerator", "auto"), n)
+        work = None if steps is None else dense_work(steps, n)
+        return dense_kernel(options.get("accelerator", "auto"), n, work)
 
     @staticmethod
     def _initial(program: Lowered, options: Mapping[str, Any]) -> np.ndarray | None:
@@ -198,7 +200,7 @@ class StatevectorEngine(Engine):
         # Single precision (complex64, as Aer's and qsim's option): half the memory and
         # traffic; amplitudes to about 1e-7, probabilities still summed in float64.
         dtype = np.complex64 if options.get("precision") == "single" else complex
-        accel = self._accel(program, options)
+        accel = self._accel(program, options, prog.steps)
         if initial is not None:
             state = SVState(initial.astype(dtype), n, threads=threads, accel=accel)
         else:
@@ -250,7 +252,7 @@ class StatevectorEngine(Engine):
         dim = 1 << n
         data = (np.eye(dim, dtype=complex) if initial is None else initial.copy()).reshape(-1)
         state = SVState(data, 2 * n, threads=state_threads(options),
-                        accel=self._accel(program, options))
+                        accel=self._accel(program, options, prog.steps))
         if prog.global_phase:
             state.data *= np.exp(1j * prog.global_phase)
         for step in prog.steps:
