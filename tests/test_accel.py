@@ -17,7 +17,8 @@ from test_statevector_inplace import _ucx_circuit
 
 import qfoundry
 from qfoundry.errors import MissingExtraError
-from qfoundry.plugins.statevector import state as state_module
+from qfoundry.plugins.statevector import accelerator as choice
+from qfoundry.plugins.statevector.state import SVState
 
 needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None,
                                  reason="numba not installed")
@@ -90,8 +91,8 @@ def test_state_on_the_kernel_matches_the_numpy_state(dtype):
     n = 17
     rng = np.random.default_rng(11)
     init = _random_state(rng, n, dtype)
-    kernel = state_module.dense_kernel("numba", n)
-    states = [state_module.SVState(init.copy(), n, threads=2, accel=a)
+    kernel = choice.dense_kernel("numba", n)
+    states = [SVState(init.copy(), n, threads=2, accel=a)
               for a in ((None, 0), kernel)]
     for k in (1, 4, 2, 5, 3, 4, 1):
         qubits = [int(q) for q in rng.choice(n, k, replace=False)]
@@ -175,20 +176,20 @@ def test_auto_uses_the_kernel_only_where_it_pays(monkeypatch):
     """``auto``: numpy below ACCEL_MIN_QUBITS; from it, the kernel once numba is loaded,
     and loading it only for a run with enough dense work; numpy everywhere without
     numba; ``numba`` without numba is refused at run()."""
-    small, large = state_module.ACCEL_MIN_QUBITS - 1, state_module.ACCEL_MIN_QUBITS
-    big = state_module._LOAD_PAYS
-    assert state_module.dense_kernel("auto", small, big) == (None, 0)
-    assert state_module.dense_kernel("numpy", large, big) == (None, 0)
+    small, large = choice.ACCEL_MIN_QUBITS - 1, choice.ACCEL_MIN_QUBITS
+    big = choice._LOAD_PAYS
+    assert choice.dense_kernel("auto", small, big) == (None, 0)
+    assert choice.dense_kernel("numpy", large, big) == (None, 0)
     if importlib.util.find_spec("numba") is not None:
-        kernel, start = state_module.dense_kernel("auto", large, big)  # loads numba
+        kernel, start = choice.dense_kernel("auto", large, big)  # loads numba
         assert kernel is not None and start == large
-        assert state_module.dense_kernel("auto", large, 0)[0] is kernel  # loaded: used
-        monkeypatch.delitem(sys.modules, state_module._ACCEL_MODULE)
-        assert state_module.dense_kernel("auto", large, big - 1) == (None, 0)
-    monkeypatch.setattr(state_module.importlib.util, "find_spec", lambda name: None)
-    assert state_module.dense_kernel("auto", large, big) == (None, 0)
+        assert choice.dense_kernel("auto", large, 0)[0] is kernel  # loaded: used
+        monkeypatch.delitem(sys.modules, choice._ACCEL_MODULE)
+        assert choice.dense_kernel("auto", large, big - 1) == (None, 0)
+    monkeypatch.setattr(choice.importlib.util, "find_spec", lambda name: None)
+    assert choice.dense_kernel("auto", large, big) == (None, 0)
     with pytest.raises(MissingExtraError, match=r"qfoundry\[accel\]"):
-        state_module.dense_kernel("numba", 3)
+        choice.dense_kernel("numba", 3)
     c = _ucx_circuit(3, seed=0)
     with pytest.raises(MissingExtraError, match="numba"):
         qfoundry.get_backend("statevector_simulator").run(c, accelerator="numba")

@@ -57,11 +57,10 @@ def _deposit(i, sorted_bits):
 
 
 @numba.njit(nogil=True, cache=True)
-def _dense_chunks(flat, real, offsets, inner, run, out_offsets, chunk_bits, lo, hi):
+def _dense_chunks(flat, real, offsets, inner, contiguous, out_offsets, chunk_bits, lo, hi):
     """Chunks ``lo..hi``: gather planar rows, one gemm, scatter (``flat``: the state's
-    interleaved floats). Row t, column r of a chunk is read at ``offsets[t] + inner[r]``,
-    where ``inner`` is made of contiguous runs of ``run`` positions, and written at
-    ``out_offsets[t] + r``."""
+    interleaved floats). Row t, column r of a chunk is read at ``offsets[t] + inner[r]``
+    (``contiguous``: ``inner[r] == r``) and written at ``out_offsets[t] + r``."""
     d = offsets.size
     rows = inner.size
     p = np.empty((2 * d, rows), flat.dtype)
@@ -72,11 +71,15 @@ def _dense_chunks(flat, real, offsets, inner, run, out_offsets, chunk_bits, lo, 
             pr = p[t]
             pi = p[d + t]
             o = 2 * (base + offsets[t])
-            for h in range(0, rows, run):
-                a = o + 2 * inner[h]
-                for r in range(run):
-                    pr[h + r] = flat[a + 2 * r]
-                    pi[h + r] = flat[a + 2 * r + 1]
+            if contiguous:
+                for r in range(rows):
+                    pr[r] = flat[o + 2 * r]
+                    pi[r] = flat[o + 2 * r + 1]
+            else:
+                for r in range(rows):
+                    j = o + 2 * inner[r]
+                    pr[r] = flat[j]
+                    pi[r] = flat[j + 1]
         np.dot(real, p, q)
         for t in range(d):
             qr = q[t]
@@ -132,10 +135,10 @@ def apply_dense(data: np.ndarray, matrix: np.ndarray, bits: Sequence[int],
     flat = data.view(data.real.dtype)
     real = planar_form(matrix, data.real.dtype)
     offsets, inner, out_offsets = _offsets(bits), _offsets(inner_bits), _offsets(new_bits)
-    run = 1 << min(min(bits), c - k)  # the non-targets below the lowest target: one run
+    contiguous = inner_bits == list(range(c - k))
     chunk_bits = np.array(chunk, dtype=np.int64)
     split(1 << (n - c), lambda lo, hi: _dense_chunks(
-        flat, real, offsets, inner, run, out_offsets, chunk_bits, lo, hi))
+        flat, real, offsets, inner, contiguous, out_offsets, chunk_bits, lo, hi))
     moved = list(range(n))
     for new, old in zip(chunk, [*inner_bits, *bits]):
         moved[new] = old

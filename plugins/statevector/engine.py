@@ -35,10 +35,11 @@ from qfoundry.program import checked_amplitudes
 from .._sim import memory
 from .._sim.expval import expval_tensor
 from .._sim.fusion import relabel
+from .accelerator import ACCELERATORS, dense_kernel, dense_work
 from .chunked import cpu_count
 from .program import NON_GATE_INSTRUCTIONS, check_method, check_saves, compile_experiment
 from .run import apply_gate, run_program
-from .state import ACCELERATORS, SVState, dense_kernel, dense_work
+from .state import SVState
 
 __all__ = ["StatevectorEngine", "register_engines", "register_backends", "physical_memory"]
 

@@ -1,16 +1,13 @@
 """A statevector whose tensor axes are ordered lazily, so gates cost one or two passes.
 
 numpy applies a k-qubit matrix fastest as one BLAS product on a ``(2**k, rest)`` or
-``(rest, 2**k)`` view, which needs the target qubits to be the leading or trailing
-tensor axes. Rather than transposing there and back for every gate (three passes over
-memory), :class:`SVState` remembers which qubit each axis holds and leaves the targets
-where the product put them: a gate on qubits that already lead (or trail) costs one
-pass; any other costs one transposing copy plus the product. From ``_IN_PLACE_AXES``
-active qubits a dense gate is instead applied in place a cache-sized chunk at a time
-(:mod:`.chunked`), which leaves its targets on the trailing axes, needs no second
-state-sized buffer and splits over ``threads`` threads. Diagonal gates are one in-place
-multiply, permutation gates move only the amplitudes that change, and SWAP only
-relabels axes.
+``(rest, 2**k)`` view, with the targets leading or trailing. Rather than transposing there
+and back for every gate, :class:`SVState` tracks which qubit each axis holds and leaves the
+targets where the product put them. From ``_IN_PLACE_AXES`` active qubits a dense gate is
+applied in place a cache-sized chunk at a time (:mod:`.chunked`, or the ``accel`` extra's
+compiled kernel: :mod:`.accelerator`), with no second state-sized buffer, on ``threads``
+threads. Diagonal gates are one in-place multiply, permutation gates move only the
+amplitudes that change, and SWAP only relabels axes.
 
 Qubits that no gate has touched yet are still |0> and unentangled, so they are left out
 of the tensor until a gate needs them (a GHZ chain then costs about two passes over the
@@ -25,35 +22,16 @@ one state's chunks work on disjoint amplitudes).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .._sim.kernels import (
-    apply_diagonal,
-    apply_matrix,
-    apply_permutation,
-    broadcast_diagonal,
-)
+from .._sim.kernels import apply_diagonal, apply_matrix, apply_permutation, broadcast_diagonal
 from .chunked import apply_dense, multiply_in_place, real_form, run_ranges, widen
 
-__all__ = ["SVState", "dense_kernel", "dense_work", "ACCELERATORS", "ACCEL_MIN_QUBITS"]
+__all__ = ["SVState"]
 
-#: Values of the engine's ``accelerator`` option: "auto" uses the compiled kernels of
-#: the ``accel`` extra (numba) where they pay and where it is installed, "numpy" never,
-#: "numba" on every state (an error where it is not installed).
-ACCELERATORS = ["auto", "numpy", "numba"]
-# "auto" applies dense blocks with the compiled kernel from this many active qubits
-# (below, the whole state is in cache and the numpy path costs the same; measured in
-# docs/performance.md).
-ACCEL_MIN_QUBITS = 16
-# ...and loads numba for a run whose dense work (dense_work) is at least this: at about
-# 0.3 ns per amplitude-product on the numpy path and 10-25% saved, 2e10 of them save
-# about the second that importing numba and loading the cached kernel costs.
-_LOAD_PAYS = 2 * 10**10
-_ACCEL_MODULE = "qfoundry.plugins._sim.accel"
+Accel = tuple[Callable | None, int]  # (compiled dense kernel or None, from this many qubits)
 
 # Targets inside the leading/trailing block of this many axes are applied by widening
 # the matrix to the whole block (identity on the others) instead of transposing: a BLAS
@@ -64,9 +42,7 @@ _INNER_AXES = 7
 _MAX_WIDE_DIAGONAL = 18  # ...unless the widened diagonal would exceed 2**18 entries
 # Permutations move runs of up to 2**_RUN_AXES contiguous amplitudes as single elements.
 _RUN_AXES = 12
-# Trailing products of a state without a spare buffer run in place this many amplitudes
-# (2**k) at a time.
-_CHUNK_AXES = 18
+_CHUNK_AXES = 18  # products in place without a spare buffer: 2**18 amplitudes at a time
 # Trailing products run in real arithmetic from this many axes, on stacks of 2**12
 # amplitudes, for blocks of up to 4 axes (wider blocks: zgemm is as fast).
 _REAL_PRODUCT_AXES = 13
@@ -92,19 +68,15 @@ class SVState:
     canonical (Qiskit) layout is ``order == [n-1, ..., 0]`` with every qubit active.
     """
 
-    __slots__ = ("n", "num_qubits", "data", "order", "pos", "threads", "_base", "_spare",
-                 "accel", "accel_from")
+    __slots__ = ("n", "num_qubits", "data", "order", "pos", "threads", "_base", "_spare", "accel")
 
     def __init__(self, data: np.ndarray, n: int, order: Sequence[int] | None = None,
-                 base: np.ndarray | None = None, threads: int = 1,
-                 accel: tuple[Callable | None, int] = (None, 0)):
+                 base: np.ndarray | None = None, threads: int = 1, accel: Accel = (None, 0)):
         """``data`` holds ``n`` active qubits (all of them unless ``order`` names fewer
         than ``n``; then ``base`` is the zero-padded buffer whose prefix ``data`` is).
-        ``threads``: how many threads the in-place products of a large state may use.
-        ``accel``: (compiled dense kernel, or None; the fewest active qubits it is used
-        from), as :func:`dense_kernel` gives."""
-        self.threads = threads
-        self.accel, self.accel_from = accel
+        ``threads``: how many threads the in-place products of a large state may use;
+        ``accel``: as :func:`.accelerator.dense_kernel` gives."""
+        self.threads, self.accel = threads, accel
         self.num_qubits = n
         self.order = list(order) if order is not None else list(range(n - 1, -1, -1))
         self.n = len(self.order)
@@ -116,8 +88,8 @@ class SVState:
         self._spare: np.ndarray | None = None
 
     @classmethod
-    def zero(cls, n: int, threads: int = 1, dtype: type = complex,
-             accel: tuple[Callable | None, int] = (None, 0)) -> SVState:
+    def zero(cls, n: int, threads: int = 1, dtype: type = complex, accel: Accel = (None, 0)
+             ) -> SVState:
         """|0...0> with no qubit active yet (nothing but one amplitude is touched);
         ``dtype`` complex128, or complex64 for the engine's single precision."""
         base = np.zeros(1 << n, dtype=dtype)
@@ -125,14 +97,12 @@ class SVState:
         return cls(base[:1], n, order=[], base=base, threads=threads, accel=accel)
 
     def copy(self) -> SVState:
-        accel = (self.accel, self.accel_from)
         if self.n == self.num_qubits:
-            return SVState(self.data.copy(), self.n, self.order, threads=self.threads,
-                           accel=accel)
+            return SVState(self.data.copy(), self.n, self.order, None, self.threads, self.accel)
         base = np.zeros(1 << self.num_qubits, dtype=self.data.dtype)  # mapped lazily
         base[:self.data.size] = self.data
         return SVState(base[:self.data.size], self.num_qubits, self.order, base,
-                       self.threads, accel)
+                       self.threads, self.accel)
 
     @property
     def nbytes(self) -> int:
@@ -198,11 +168,11 @@ class SVState:
             if after:  # qubits still untouched need no parking
                 after = [q for q in after if self.pos[q] >= 0]
         n, k = self.n, len(qubits)
-        if self.accel is not None and n >= self.accel_from and k <= n:
-            # Compiled: one pass (axis a is bit n-1-a of the index); the kernel says
-            # which bits it relabelled on the way.
-            moved = self.accel(self.data, matrix, [n - 1 - self.pos[q] for q in qubits],
-                               lambda count, work: run_ranges(count, work, self.threads))
+        kernel, start = self.accel
+        if kernel is not None and n >= start:
+            # Compiled, one pass (axis a is bit n-1-a); it returns the bits it relabelled.
+            moved = kernel(self.data, matrix, [n - 1 - self.pos[q] for q in qubits],
+                           lambda count, work: run_ranges(count, work, self.threads))
             self._set_order([self.order[n - 1 - moved[n - 1 - a]] for a in range(n)])
             return
         axes = [self.pos[q] for q in qubits]
@@ -428,37 +398,3 @@ class SVState:
         out = np.zeros((2,) * self.num_qubits, dtype=self.data.dtype)
         out[tuple(slice(None) if self.pos[q] >= 0 else 0 for q in canonical)] = src
         return out.reshape(-1)
-
-
-def dense_kernel(choice: str, qubits: int, work: int | None = None
-                 ) -> tuple[Callable | None, int]:
-    """``(kernel, from)`` for ``SVState(accel=...)``: the compiled dense-block kernel of
-    the ``accel`` extra and the fewest active qubits it is used from, or ``(None, 0)``
-    for the numpy path. ``choice`` is the ``accelerator`` option, ``qubits`` the
-    register's size, ``work`` the run's dense work (:func:`dense_work`; None: only
-    check that the choice can be honoured).
-
-    ``"auto"`` loads numba only when it pays: importing it and loading the cached kernel
-    costs about 1 s once per process, and the kernel saves 10-25% of the dense products,
-    so the first run of a process takes it only if its dense work is at least
-    ``_LOAD_PAYS``; once loaded, every state from ``ACCEL_MIN_QUBITS`` uses it."""
-    if choice == "numpy" or (choice == "auto" and qubits < ACCEL_MIN_QUBITS):
-        return None, 0
-    if importlib.util.find_spec("numba") is None:
-        if choice == "auto":
-            return None, 0
-        from qfoundry.errors import MissingExtraError
-        raise MissingExtraError('accelerator="numba" needs numba: pip install '
-                                '"qfoundry[accel]" (or use accelerator="auto" or "numpy")')
-    if choice == "auto" and _ACCEL_MODULE not in sys.modules and (
-            work is None or work < _LOAD_PAYS):
-        return None, 0
-    from .._sim import accel
-    return accel.apply_dense, (ACCEL_MIN_QUBITS if choice == "auto" else 0)
-
-
-def dense_work(steps: Sequence, qubits: int) -> int:
-    """Amplitude-products of a program's dense steps: ``2**k`` per amplitude of a
-    ``qubits``-qubit state for each dense block on k qubits (what a product costs)."""
-    return sum(1 << len(s.qubits) for s in steps
-               if s.op == "gate" and s.gate.kind == "general") << qubits
