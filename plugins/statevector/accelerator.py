@@ -10,7 +10,6 @@ module decides per run, importing numba only when the kernel will be used, so th
 from __future__ import annotations
 
 import importlib.util
-import sys
 from collections.abc import Callable, Sequence
 
 __all__ = ["ACCELERATORS", "ACCEL_MIN_QUBITS", "dense_kernel", "dense_work"]
@@ -23,11 +22,11 @@ ACCELERATORS = ["auto", "numpy", "numba"]
 # (below, the whole state is in cache and the numpy path costs the same; measured in
 # docs/performance.md).
 ACCEL_MIN_QUBITS = 16
-# ...and loads numba for a run whose dense work (dense_work) is at least this: at about
-# 0.3 ns per amplitude-product on the numpy path and 10-25% saved, 2e10 of them save
-# about the second that importing numba and loading the cached kernel costs.
-_LOAD_PAYS = 2 * 10**10
-_ACCEL_MODULE = "qfoundry.plugins._sim.accel"
+# ...for a run whose dense work (dense_work) is at least this: importing numba and
+# loading the cached kernel costs about 1 s once per process, and the numpy path takes
+# about 0.36 ns per amplitude-product (measured at 20-24 qubits), so from 1e10 (3.6 s)
+# even a process's first run stays within 1.3x of a warm one.
+_LOAD_PAYS = 10**10
 def dense_kernel(choice: str, qubits: int, work: int | None = None
                  ) -> tuple[Callable | None, int]:
     """``(kernel, from)`` for ``SVState(accel=...)``: the compiled dense-block kernel of
@@ -36,10 +35,13 @@ def dense_kernel(choice: str, qubits: int, work: int | None = None
     register's size, ``work`` the run's dense work (:func:`dense_work`; None: only
     check that the choice can be honoured).
 
-    ``"auto"`` loads numba only when it pays: importing it and loading the cached kernel
-    costs about 1 s once per process, and the kernel saves 10-25% of the dense products,
-    so the first run of a process takes it only if its dense work is at least
-    ``_LOAD_PAYS``; once loaded, every state from ``ACCEL_MIN_QUBITS`` uses it."""
+    ``"auto"`` takes the kernel for a state of ``ACCEL_MIN_QUBITS`` or more whose run
+    has at least ``_LOAD_PAYS`` of dense work, so that loading numba pays even on a
+    process's first run. The choice depends on the job alone, never on what ran before
+    in the process: the kernel leaves the state's qubits in another memory order than
+    numpy does, and sampling reads the state in memory order, so the same seed gives
+    the same counts on a given installation (with and without the extra they are
+    different draws from the same distribution)."""
     if choice == "numpy" or (choice == "auto" and qubits < ACCEL_MIN_QUBITS):
         return None, 0
     if importlib.util.find_spec("numba") is None:
@@ -48,8 +50,7 @@ def dense_kernel(choice: str, qubits: int, work: int | None = None
         from qfoundry.errors import MissingExtraError
         raise MissingExtraError('accelerator="numba" needs numba: pip install '
                                 '"qfoundry[accel]" (or use accelerator="auto" or "numpy")')
-    if choice == "auto" and _ACCEL_MODULE not in sys.modules and (
-            work is None or work < _LOAD_PAYS):
+    if choice == "auto" and (work is None or work < _LOAD_PAYS):
         return None, 0
     from .._sim import accel
     return accel.apply_dense, (ACCEL_MIN_QUBITS if choice == "auto" else 0)
