@@ -199,7 +199,7 @@ def _rss() -> tuple[int, int]:
 
 def child(spec: str) -> None:
     """Run one simulator twice in this fresh process; print a JSON line."""
-    sim, path, threads = spec.split(",")
+    sim, path, threads = spec.split(",", 2)
     if sim == "qfoundry":
         qobj = qfoundry.QasmQobj.from_dict(json.loads(Path(path).read_text()))
         backend = qfoundry.get_backend("qasm_simulator")
