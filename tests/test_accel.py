@@ -222,3 +222,19 @@ def test_import_qfoundry_never_imports_numba():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@needs_numba
+def test_the_engines_doc_example_runs_verbatim(tmp_path):
+    """docs/engines.md's accelerator example, copied into a plain script (no main guard)
+    and run as a user would: it prints what its comments say."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "engines.md").read_text("utf-8")
+    (block,) = re.findall(r"\n  ```python\n(  import numpy as np\n.*?)  ```\n", doc, re.S)
+    script = tmp_path / "example.py"
+    script.write_text("\n".join(line[2:] for line in block.splitlines()) + "\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         check=True, cwd=tmp_path)
+    assert out.stdout.split() == ["True", "numba", "True"]

@@ -27,6 +27,8 @@ ACCEL_MIN_QUBITS = 16
 # about 0.36 ns per amplitude-product (measured at 20-24 qubits), so from 1e10 (3.6 s)
 # even a process's first run stays within 1.3x of a warm one.
 _LOAD_PAYS = 10**10
+
+
 def dense_kernel(choice: str, qubits: int, work: int | None = None
                  ) -> tuple[Callable | None, int]:
     """``(kernel, from)`` for ``SVState(accel=...)``: the compiled dense-block kernel of

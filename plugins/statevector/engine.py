@@ -35,7 +35,7 @@ from qfoundry.program import checked_amplitudes
 from .._sim import memory
 from .._sim.expval import expval_tensor
 from .._sim.fusion import relabel
-from .accelerator import ACCELERATORS, dense_kernel, dense_work
+from .accelerator import ACCEL_MIN_QUBITS, ACCELERATORS, dense_kernel, dense_work
 from .chunked import cpu_count
 from .program import NON_GATE_INSTRUCTIONS, check_method, check_saves, compile_experiment
 from .run import apply_gate, run_program
@@ -156,7 +156,7 @@ class StatevectorEngine(Engine):
         """The ``accelerator`` option resolved for this experiment (``steps``: its
         compiled steps, whose dense work decides whether loading numba pays)."""
         n = program.num_qubits * (2 if options.get("method") == "unitary" else 1)
-        work = None if steps is None else dense_work(steps, n)
+        work = None if steps is None or n < ACCEL_MIN_QUBITS else dense_work(steps, n)
         return dense_kernel(options.get("accelerator", "auto"), n, work)
 
     @staticmethod
