@@ -38,7 +38,7 @@ def _random_state(rng, n, dtype):
 
 @needs_numba
 @pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
-@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
 def test_kernel_matches_the_dense_operator(k, dtype):
     """Random k-qubit unitaries on random bits in random order (low bits, high bits,
     gaps), 9 qubits, against the full operator built by explicit embedding; the
