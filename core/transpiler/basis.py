@@ -15,6 +15,7 @@ Translation runs in two steps around routing:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import numpy as np
@@ -221,16 +222,32 @@ def _cx(a: int, b: int, op: Instruction, target: Target, out: list[Instruction])
         out.append(_sub(op, "cx", (a, b)))
         return
     reverse = not target.is_native_pair(a, b)
-    pre_a, pre_b, post_a, post_b = target.cx_in_entangler[reverse]
-    out += [_sub(op, "unitary", (a,), (pre_a,)), _sub(op, "unitary", (b,), (pre_b,)),
-            _sub(op, ent, (b, a) if reverse else (a, b)),
-            _sub(op, "unitary", (a,), (post_a,)), _sub(op, "unitary", (b,), (post_b,))]
+    pre_a, pre_b, post_a, post_b = target.cx_corrections[reverse]
+    for q, gate in ((a, pre_a), (b, pre_b)):
+        if gate is not None:
+            out.append(_sub(op, gate[0], (q,), gate[1]))
+    out.append(_sub(op, ent, (b, a) if reverse else (a, b)))
+    for q, gate in ((a, post_a), (b, post_b)):
+        if gate is not None:
+            out.append(_sub(op, gate[0], (q,), gate[1]))
 
 
-def synth_1q_ops(op: Instruction, u: np.ndarray, target: Target) -> list[Instruction]:
-    """Single-qubit unitary ``u`` as the device's gates (empty for an identity)."""
+def synth_1q_ops(op: Instruction, u: np.ndarray | tuple, target: Target
+                 ) -> list[Instruction]:
+    """Single-qubit unitary ``u`` (a matrix or its row-major entries) as the device's
+    gates (empty for an identity)."""
     q = op.qubits
-    return [Instruction(name, q, tuple(float(p) for p in params), (), op.condition)
-            for name, params in synth_1q(u, target.oneq_basis,
-                                         use_x="x" in target.basis_gates)]
+    use_x = "x" in target.basis_gates
+    if isinstance(u, tuple):  # entries: the same product recurs (corrections, SWAPs)
+        gates = _synth_entries(u, target.oneq_basis, use_x)
+    else:
+        gates = synth_1q(u, target.oneq_basis, use_x=use_x)
+    return [Instruction(name, q, params, (), op.condition) for name, params in gates]
+
+
+@functools.lru_cache(maxsize=8192)
+def _synth_entries(u: tuple, basis: str, use_x: bool
+                   ) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    return tuple((name, tuple(float(p) for p in params))
+                 for name, params in synth_1q(u, basis, use_x=use_x))
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import operator
 import random
+import weakref
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -29,16 +30,29 @@ from .sabre import Dag, sabre_pass
 from .target import Target
 
 __all__ = ["trivial_layout", "user_layout", "perfect_layouts", "sabre_layouts",
-           "estimated_error", "CircuitStats", "complete_layout"]
+           "post_layout", "estimated_error", "CircuitStats", "complete_layout"]
 
 
 class CircuitStats:
-    """What layout scoring needs from a circuit: interactions, gate and readout use."""
+    """What layout scoring needs from a circuit: interactions, gate and readout use.
 
-    def __init__(self, ops: Sequence[Instruction], n_virtual: int):
+    ``index`` (optional) renumbers the qubits (``index[q]`` for ``q``), so the routed
+    circuit's physical qubits can be scored as the virtual qubits of a new placement
+    (:func:`post_layout`). A SWAP weighs three two-qubit gates.
+    """
+
+    def __init__(self, ops: Sequence[Instruction], n_virtual: int,
+                 index: Mapping[int, int] | None = None):
         self.n_virtual = n_virtual
+        if index is not None:
+            ops = [Instruction(op.name, tuple(index[q] for q in op.qubits)) for op in ops
+                   if op.name != "barrier"]
         self.pairs = [op.qubits for op in ops if len(op.qubits) == 2 and op.name != "barrier"]
-        self.weights = Counter((min(a, b), max(a, b)) for a, b in self.pairs)
+        self.weights = Counter()
+        for op in ops:
+            if len(op.qubits) == 2 and op.name != "barrier":
+                a, b = op.qubits
+                self.weights[(min(a, b), max(a, b))] += 3 if op.name == "swap" else 1
         self.oneq = Counter(op.qubits[0] for op in ops
                             if len(op.qubits) == 1 and op.name not in ("measure", "barrier",
                                                                        "delay"))
@@ -110,12 +124,16 @@ def _perfect_cost(mapping: dict[int, int], stats: CircuitStats, target: Target) 
             + sum(stats.node_cost(v, p, target) for v, p in mapping.items()))
 
 
-def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 20000,
-                    max_solutions: int = 500) -> list[int] | None:
+def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 20000
+                    ) -> list[int] | None:
     """The lowest-error layout needing no SWAP, or None if none is found within budget.
 
     Qubits are placed in breadth-first order of the interaction graph, each one next to
-    an already placed partner, so the search only tries physical neighbours.
+    an already placed partner, so the search only tries physical neighbours. It is a
+    branch and bound: a placement's error grows with every qubit placed (its readout and
+    gate errors, the errors of its pairs with placed partners, weighted by use), so a
+    branch stops as soon as it costs more than the best complete placement, and the
+    cheapest candidates are tried first. ``budget`` bounds the candidates examined.
     """
     adj = stats.adjacency
     if not adj:
@@ -134,49 +152,104 @@ def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 20000,
                 if u in remaining:
                     remaining.discard(u)
                     queue.append(u)
-    best: tuple[float, dict[int, int]] | None = None
+    position = {v: k for k, v in enumerate(order)}
+    # For each qubit in order: its partners placed before it, with their pair weights.
+    earlier = [[(u, stats.weights[(min(u, v), max(u, v))]) for u in adj[v]
+                if position[u] < k] for k, v in enumerate(order)]
+    errors = target.edge_errors
+    best_cost = float("inf")
+    best: dict[int, int] | None = None
     steps = 0
-    found = 0
     mapping: dict[int, int] = {}
     used: set[int] = set()
 
-    def search(k: int) -> bool:
-        nonlocal best, steps, found
+    def search(k: int, cost: float) -> bool:
+        nonlocal best, best_cost, steps
         if k == len(order):
-            cost = _perfect_cost(mapping, stats, target)
-            if best is None or cost < best[0]:
-                best = (cost, dict(mapping))
-            found += 1
-            return found >= max_solutions
+            best_cost, best = cost, dict(mapping)
+            return False
         v = order[k]
-        placed = [u for u in adj[v] if u in mapping]
+        placed = earlier[k]
         if placed:
-            cands = [p for p in dev[mapping[placed[0]]] if p not in used]
+            cands = [p for p in dev[mapping[placed[0][0]]] if p not in used]
         else:
             cands = [p for p in range(target.n_qubits) if p not in used]
+        need = len(adj[v])
+        scored = []
         for p in cands:
             steps += 1
+            if len(dev[p]) < need:
+                continue
+            row = errors[p]
+            inc = stats.node_cost(v, p, target)
+            for u, w in placed:
+                q = mapping[u]
+                if q not in dev[p]:
+                    break
+                inc += w * row[q]
+            else:
+                if cost + inc < best_cost:
+                    scored.append((inc, p))
+        scored.sort()
+        for inc, p in scored:
+            if cost + inc >= best_cost:
+                break
             if steps > budget:
                 return True
-            if len(dev[p]) < len(adj[v]):
-                continue
-            if all(mapping[u] in dev[p] for u in placed):
-                mapping[v] = p
-                used.add(p)
-                if search(k + 1):
-                    return True
-                del mapping[v]
-                used.discard(p)
+            mapping[v] = p
+            used.add(p)
+            stop = search(k + 1, cost + inc)
+            del mapping[v]
+            used.discard(p)
+            if stop:
+                return True
         return False
 
-    search(0)
+    search(0, 0.0)
     if best is None:
         return None
-    return _place_idle(dict(best[1]), stats, target)
+    return _place_idle(best, stats, target)
+
+
+def post_layout(ops: Sequence[Instruction], target: Target) -> list[int] | None:
+    """A relabelling of the physical qubits of routed ``ops`` with a lower estimated
+    error, or None when the current placement is already the best found.
+
+    As Qiskit's VF2PostLayout: routing minimises SWAPs without looking at calibration;
+    the routed circuit's qubit graph (its two-qubit gates and SWAPs, all on coupled
+    pairs) is then embedded anywhere on the device it fits, and the embedding with the
+    lowest calibrated error wins. The gate count stays the same, so this noise-awareness
+    costs no SWAP. Returns ``new[p]`` for every physical qubit ``p`` (a permutation).
+    """
+    used = sorted({q for op in ops if op.name != "barrier" for q in op.qubits})
+    index = {p: i for i, p in enumerate(used)}
+    stats = CircuitStats(ops, len(used), index)
+    found = perfect_layouts(stats, target)
+    if found is None:
+        return None
+    now = {i: p for i, p in enumerate(used)}
+    new = {i: found[i] for i in range(len(used))}
+    if _perfect_cost(new, stats, target) >= _perfect_cost(now, stats, target):
+        return None
+    return complete_layout({p: new[i] for i, p in enumerate(used)}, target)
 
 
 def _best_region(n: int, stats: CircuitStats, target: Target) -> list[int]:
-    """A connected set of ``n`` physical qubits with low errors, grown greedily."""
+    """A connected set of ``n`` physical qubits with low errors, grown greedily.
+
+    It depends on the device and ``n`` alone, and growing it from every qubit of a
+    127-qubit chip costs more than routing a small circuit: kept per Target."""
+    regions = _regions.setdefault(target, {})
+    if n not in regions:
+        regions[n] = _grow_region(n, target)
+    return list(regions[n])
+
+
+#: Target -> {size: best region} (weak: a Target lives as long as its device is cached).
+_regions: weakref.WeakKeyDictionary[Target, dict[int, list[int]]] = weakref.WeakKeyDictionary()
+
+
+def _grow_region(n: int, target: Target) -> list[int]:
     ro = target.readout_error or (0.0,) * target.n_qubits
     sq = target.single_qubit_error or (0.0,) * target.n_qubits
 
