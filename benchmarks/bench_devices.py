@@ -55,6 +55,30 @@ def two_qubit_count(ops: Any) -> int:
     return sum(n for name, n in dict(ops).items() if name in TWO_QUBIT)
 
 
+def estimated_success(circuit: Any, target: Any) -> float:
+    """Product of (1 - calibrated error) over every gate and readout of a mapped circuit
+    (a SWAP would count three two-qubit gates; mapped circuits have none): the
+    first-order chance that nothing fails, which the noise-aware layout maximises."""
+    ro, sq, pair = target.readout_error, target.single_qubit_error, target.edge_error
+    log_p = 0.0
+    for op in circuit.data:
+        qs = op.qubits
+        if op.name in ("barrier", "delay"):
+            continue
+        if op.name == "measure":
+            e = ro[qs[0]]
+        elif len(qs) == 2:
+            e = pair(*qs)
+        elif op.name in ("rz", "id"):  # virtual: no pulse, no calibrated error
+            e = 0.0
+        else:
+            e = sq[qs[0]]
+        if e >= 1.0:
+            return 0.0
+        log_p += math.log1p(-e)
+    return math.exp(log_p)
+
+
 def ghz(n: int) -> Any:
     from qiskit import QuantumCircuit
 
@@ -88,11 +112,14 @@ def part_transpile(repeat: int, seeds: int) -> str:
     from qiskit import transpile as qiskit_transpile
     from qiskit_ibm_runtime.fake_provider import FakeSherbrooke, FakeTorino
 
+    from qfoundry.transpiler.target import Target
+
     lines = ["| device | circuit | 2q qiskit | 2q ours (ratio) | time qiskit | time ours "
-             "(ratio) |", "|---|---|---|---|---|---|"]
+             "(ratio) | est. success qiskit | ours |", "|---|---|---|---|---|---|---|---|"]
     ratios_cx, ratios_t = [], []
     for name, fake in (("sherbrooke", FakeSherbrooke()), ("torino", FakeTorino())):
         device = qfoundry.get_device(f"fake_{name}")
+        target = Target.from_any(device)
         fake.target  # noqa: B018 - built once, as the device is parsed once
         for cname, qc in circuits():
             ours_in = to_qfoundry(qc)
@@ -106,17 +133,23 @@ def part_transpile(repeat: int, seeds: int) -> str:
                     ours, t = _timed(transpile, ours_in, device, seed=seed)
                     t_o = min(t_o, t)
                 rows.append((two_qubit_count(theirs.count_ops()),
-                             two_qubit_count(ours.count_ops()), t_q, t_o))
+                             two_qubit_count(ours.count_ops()), t_q, t_o,
+                             estimated_success(to_qfoundry(theirs), target),
+                             estimated_success(ours, target)))
                 print(f"  {name} {cname} seed {seed}: 2q {rows[-1][1]} / qiskit {rows[-1][0]}"
-                      f", {t_o * 1e3:.0f} ms / qiskit {t_q * 1e3:.0f} ms", file=sys.stderr)
+                      f", {t_o * 1e3:.0f} ms / qiskit {t_q * 1e3:.0f} ms, success "
+                      f"{rows[-1][5]:.2e} / qiskit {rows[-1][4]:.2e}", file=sys.stderr)
             cx_q, cx_o = (statistics.fmean(r[i] for r in rows) for i in (0, 1))
             t_q, t_o = (statistics.fmean(r[i] for r in rows) for i in (2, 3))
+            p_q, p_o = (statistics.geometric_mean(max(r[i], 1e-300) for r in rows)
+                        for i in (4, 5))
             r_cx = statistics.fmean(r[1] / max(r[0], 1) for r in rows)
             r_t = statistics.geometric_mean(r[3] / r[2] for r in rows)
             ratios_cx.append(r_cx)
             ratios_t.append(r_t)
             lines.append(f"| {name} | {cname} | {cx_q:.0f} | {cx_o:.0f} ({r_cx:.2f}) | "
-                         f"{t_q * 1e3:.0f} ms | {t_o * 1e3:.0f} ms ({r_t:.2f}x) |")
+                         f"{t_q * 1e3:.0f} ms | {t_o * 1e3:.0f} ms ({r_t:.2f}x) | "
+                         f"{p_q:.2e} | {p_o:.2e} |")
     lines.append("")
     lines.append(f"Mean 2q ratio {statistics.fmean(ratios_cx):.3f}, geometric mean time ratio "
                  f"{statistics.geometric_mean(ratios_t):.2f}x ({seeds} seeds, best of "

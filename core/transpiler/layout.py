@@ -44,19 +44,25 @@ class CircuitStats:
     def __init__(self, ops: Sequence[Instruction], n_virtual: int,
                  index: Mapping[int, int] | None = None):
         self.n_virtual = n_virtual
-        if index is not None:
-            ops = [Instruction(op.name, tuple(index[q] for q in op.qubits)) for op in ops
-                   if op.name != "barrier"]
-        self.pairs = [op.qubits for op in ops if len(op.qubits) == 2 and op.name != "barrier"]
-        self.weights = Counter()
+        self.pairs: list[tuple[int, ...]] = []
+        self.weights: Counter[tuple[int, int]] = Counter()
+        self.oneq: Counter[int] = Counter()
+        self.measured: set[int] = set()
         for op in ops:
-            if len(op.qubits) == 2 and op.name != "barrier":
-                a, b = op.qubits
-                self.weights[(min(a, b), max(a, b))] += 3 if op.name == "swap" else 1
-        self.oneq = Counter(op.qubits[0] for op in ops
-                            if len(op.qubits) == 1 and op.name not in ("measure", "barrier",
-                                                                       "delay"))
-        self.measured = {op.qubits[0] for op in ops if op.name == "measure"}
+            name, qs = op.name, op.qubits
+            if name == "barrier":
+                continue
+            if index is not None:
+                qs = tuple([index[q] for q in qs])
+            if len(qs) == 2:
+                a, b = qs
+                self.pairs.append(qs)
+                self.weights[(a, b) if a < b else (b, a)] += 3 if name == "swap" else 1
+            elif len(qs) == 1:
+                if name == "measure":
+                    self.measured.add(qs[0])
+                elif name != "delay":
+                    self.oneq[qs[0]] += 1
         self.adjacency: dict[int, set[int]] = {}
         for a, b in self.weights:
             self.adjacency.setdefault(a, set()).add(b)
@@ -124,7 +130,7 @@ def _perfect_cost(mapping: dict[int, int], stats: CircuitStats, target: Target) 
             + sum(stats.node_cost(v, p, target) for v, p in mapping.items()))
 
 
-def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 20000
+def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 5000
                     ) -> list[int] | None:
     """The lowest-error layout needing no SWAP, or None if none is found within budget.
 
@@ -157,6 +163,12 @@ def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 20000
     earlier = [[(u, stats.weights[(min(u, v), max(u, v))]) for u in adj[v]
                 if position[u] < k] for k, v in enumerate(order)]
     errors = target.edge_errors
+    node = [[stats.node_cost(v, p, target) for p in range(target.n_qubits)] for v in order]
+    # rest[k]: a lower bound on what placing order[k:] adds (cheapest qubit, cheapest pair).
+    cheapest_pair = min(target.two_qubit_error.values(), default=0.0)
+    rest = [0.0] * (len(order) + 1)
+    for k in range(len(order) - 1, -1, -1):
+        rest[k] = rest[k + 1] + min(node[k]) + cheapest_pair * sum(w for _, w in earlier[k])
     best_cost = float("inf")
     best: dict[int, int] | None = None
     steps = 0
@@ -175,24 +187,26 @@ def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 20000
         else:
             cands = [p for p in range(target.n_qubits) if p not in used]
         need = len(adj[v])
+        bound = rest[k + 1]
         scored = []
+        here = node[k]
+        steps += len(cands)
         for p in cands:
-            steps += 1
             if len(dev[p]) < need:
                 continue
             row = errors[p]
-            inc = stats.node_cost(v, p, target)
+            inc = here[p]
             for u, w in placed:
                 q = mapping[u]
                 if q not in dev[p]:
                     break
                 inc += w * row[q]
             else:
-                if cost + inc < best_cost:
+                if cost + inc + bound < best_cost:
                     scored.append((inc, p))
         scored.sort()
         for inc, p in scored:
-            if cost + inc >= best_cost:
+            if cost + inc + bound >= best_cost:
                 break
             if steps > budget:
                 return True
@@ -224,7 +238,7 @@ def post_layout(ops: Sequence[Instruction], target: Target) -> list[int] | None:
     used = sorted({q for op in ops if op.name != "barrier" for q in op.qubits})
     index = {p: i for i, p in enumerate(used)}
     stats = CircuitStats(ops, len(used), index)
-    found = perfect_layouts(stats, target)
+    found = perfect_layouts(stats, target, budget=20000)  # its graph is known to fit
     if found is None:
         return None
     now = {i: p for i, p in enumerate(used)}
@@ -278,16 +292,21 @@ def _grow_region(n: int, target: Target) -> list[int]:
 
 def _region_layout(stats: CircuitStats, target: Target) -> list[int]:
     """Interacting qubits placed greedily on the best region, heaviest pairs closest."""
-    active = sorted(stats.adjacency, key=lambda v: -sum(
-        w for pair, w in stats.weights.items() if v in pair))
+    partners: dict[int, list[tuple[int, int]]] = {}
+    for (a, b), w in stats.weights.items():
+        partners.setdefault(a, []).append((b, w))
+        partners.setdefault(b, []).append((a, w))
+    active = sorted(stats.adjacency, key=lambda v: -sum(w for _, w in partners[v]))
     region = _best_region(len(active), stats, target)
     dist = target.distance
     mapping: dict[int, int] = {}
     free = list(region)
     for v in active:
-        def cost(p: int, v: int = v) -> tuple[float, int]:
-            pull = sum(w * dist[p][mapping[u]] for (a, b), w in stats.weights.items()
-                       for u in ((b,) if a == v else (a,) if b == v else ()) if u in mapping)
+        placed = [(mapping[u], w) for u, w in partners[v] if u in mapping]
+
+        def cost(p: int, placed: list[tuple[int, int]] = placed) -> tuple[float, int]:
+            row = dist[p]
+            pull = sum(w * row[q] for q, w in placed)
             return pull - 0.1 * sum(r in target.neighbors[p] for r in free), p
         p = min(free, key=cost)
         mapping[v] = p

@@ -102,21 +102,23 @@ def is_native(circuit: Circuit, target: Any) -> bool:
 
 
 def _layout_candidates(stats: CircuitStats, target: Target, level: int, seed: int,
-                       initial_layout: Any, method: str | None) -> list[list[int]]:
+                       initial_layout: Any, method: str | None
+                       ) -> tuple[list[list[int]], bool]:
+    """The layouts to route, and whether they are one SWAP-free lowest-error layout."""
     n_v = stats.n_virtual
     if initial_layout is not None:
-        return [user_layout(initial_layout, n_v, target)]
+        return [user_layout(initial_layout, n_v, target)], False
     if method is None:
         method = "trivial" if level == 0 else "noise_aware"
     if method not in LAYOUT_METHODS:
         raise TranspilerError(f"unknown layout_method {method!r}; choose one of "
                               f"{', '.join(LAYOUT_METHODS)}")
     if method == "trivial" or target.edges is None:
-        return [trivial_layout(n_v, target)]
+        return [trivial_layout(n_v, target)], False
     perfect = perfect_layouts(stats, target)
     if perfect is not None:
-        return [perfect]
-    return sabre_layouts(stats, target, seed=seed, trials=_TRIALS[level])
+        return [perfect], True
+    return sabre_layouts(stats, target, seed=seed, trials=_TRIALS[level]), False
 
 
 @contextlib.contextmanager
@@ -188,8 +190,8 @@ def _transpile_circuit(circuit: Circuit, target: Any, seed: int | None,
     stats = CircuitStats(ops, n_v)
     cregs = {r.name: range(circuit.creg_offset(r.name), circuit.creg_offset(r.name) + r.size)
              for r in circuit.cregs}
-    candidates = _layout_candidates(stats, t, optimization_level, seed, initial_layout,
-                                    layout_method)
+    candidates, perfect = _layout_candidates(stats, t, optimization_level, seed,
+                                             initial_layout, layout_method)
     problem = RoutingProblem(ops, cregs)
     # Every method keeps the trial with the fewest SWAPs (estimated error breaks ties);
     # the noise-aware default then moves the routed circuit to the lowest-error place it
@@ -218,7 +220,8 @@ def _transpile_circuit(circuit: Circuit, target: Any, seed: int | None,
     routed = problem.build(best[1])
     layout, final = best[1].layout, routed.final_layout
     if initial_layout is None and layout_method in (None, "noise_aware") \
-            and optimization_level >= 1 and t.edges is not None:
+            and optimization_level >= 1 and t.edges is not None \
+            and not (best[1].n_swaps == 0 and perfect):  # already the best such placement
         moved = post_layout(routed.ops, t)
         if moved is not None:
             routed.ops = [Instruction(op.name, tuple(moved[q] for q in op.qubits), op.params,
@@ -230,9 +233,12 @@ def _transpile_circuit(circuit: Circuit, target: Any, seed: int | None,
     out = Circuit(QuantumRegister("q", t.n_qubits), *circuit.cregs, name=circuit.name,
                   global_phase=math.remainder(circuit.global_phase + phase, 2 * math.pi),
                   metadata=meta)
+    emit = out.data.append
     for op in physical:
-        if op.label is None and all(type(p) is float for p in op.params):
-            out.data.append(op)  # as the checks below would rebuild it: skip them
+        ps = op.params
+        if op.label is None and (not ps or (type(ps[0]) is float and len(ps) == 1)
+                                 or all(type(p) is float for p in ps)):
+            emit(op)  # as the checks below would rebuild it: skip them
         else:
             out.append(op.name, op.qubits, op.params, op.clbits, op.condition)
     return out
