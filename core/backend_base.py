@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .errors import UnknownOptionError
 from .options import Options
 
 if TYPE_CHECKING:
@@ -116,10 +117,11 @@ class Backend(abc.ABC):
         return BackendStatus(self.name, self.backend_version)
 
     def set_options(self, **fields: Any) -> None:
-        """Update the backend's default options, validating them (unknown name: AttributeError)."""
+        """Update the backend's default options, validating them (unknown name: UnknownOptionError,
+        an AttributeError as in Qiskit)."""
         for field in fields:
             if field not in self._options:
-                raise AttributeError(
+                raise UnknownOptionError(
                     f"Options field {field} is not valid for this backend "
                     f"({self.name}); valid fields: {', '.join(self._options)}")
         self._options.update_options(**fields)

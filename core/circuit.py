@@ -343,12 +343,10 @@ class Circuit(GateMethods, ParameterMethods):
         terminal width) or ``"mpl"`` (a matplotlib Figure; needs the ``plot`` extra;
         ``ax=`` draws into your axes). ``idle_wires`` shows unused wires, hidden by
         default on transpiled circuits. See :mod:`qfoundry.drawing`."""
-        if output == "text":
-            if kwargs:
-                raise DrawingError(f"the text drawing takes fold= and idle_wires=, not "
-                                   f"{', '.join(sorted(kwargs))}")
-            from .drawing import draw_text
+        from .drawing import check_options, draw_text
 
+        check_options(output, fold, idle_wires, kwargs)
+        if output == "text":
             return draw_text(self, fold=fold, idle_wires=idle_wires)
         if output == "mpl":
             from .visualization.circuit import draw_circuit  # needs the plot extra

@@ -97,7 +97,7 @@ class DeviceBackend(DeviceSurface, EngineBackend):
         strict = not options.get("transpile", True)
         for e, exp in enumerate(qobj.experiments):
             try:
-                check_native(exp.instructions, device, dynamic=strict)
+                check_native(exp.instructions, device, strict=strict)
             except UnsupportedInstructionError as exc:
                 hint = ("" if options.get("transpile", True) else
                         " (run with transpile=True, the default, to map it onto the device)")

@@ -13,16 +13,19 @@ them into one rule, documented in docs/devices.md:
   ``use_fractional_gates=True`` (see :func:`with_fractional_gates`), as in Qiskit;
 * a classically conditioned instruction (a dynamic circuit) only where
   ``supported_instructions`` lists ``if_else``. A device without the list (nine old
-  snapshots, most hand-written files) runs no dynamic circuits.
+  snapshots, most hand-written files) runs no dynamic circuits;
+* a fractional ``rzz(theta)`` only for 0 <= theta <= pi/2, the calibrated range (the
+  transpiler folds any other angle into it, as Qiskit's ``FoldRzzAngle`` does).
 
 :func:`check_native` enforces all of it; device backends call it on every run, and with
-``transpile=False`` (the hardware's strictness) also for dynamic circuits.
+``transpile=False`` (the hardware's strictness) also for dynamic circuits and rzz angles.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -57,6 +60,16 @@ def with_fractional_gates(device: Any) -> Any:
                                fractional_gates=())
 
 
+def _check_rzz_angle(inst: Any, what: str, device: Any) -> None:
+    params = inst.get("params") if isinstance(inst, Mapping) else getattr(inst, "params", ())
+    theta = params[0] if params else None
+    if isinstance(theta, (int, float)) and not -1e-12 <= theta <= math.pi / 2 + 1e-12:
+        raise UnsupportedInstructionError(
+            f"{what} has angle {theta!r}, outside the range 0..pi/2 that "
+            f"{device.backend_name} calibrates rzz for; transpile the circuit, which folds "
+            "the angle into that range with single-qubit gates")
+
+
 def _is_conditional(inst: Any) -> bool:
     if isinstance(inst, Mapping):
         return inst.get("name") == "bfunc" or inst.get("conditional") is not None \
@@ -68,11 +81,12 @@ def _is_conditional(inst: Any) -> bool:
 
 
 def check_native(instructions: Iterable[Any], device: Any, *,
-                 experiment: str | None = None, dynamic: bool = False) -> None:
+                 experiment: str | None = None, strict: bool = False) -> None:
     """Refuse what the real device would refuse: gates outside ``basis_gates`` (besides
     ``measure``, ``barrier``, ``delay``), two-qubit gates on uncoupled pairs, qubits the
-    device lacks, and (``dynamic=True``, the hardware-strict runs) classically conditioned
-    instructions on a device whose ``supported_instructions`` lack ``if_else``. Map the
+    device lacks, and (``strict=True``, the hardware-strict runs) classically conditioned
+    instructions on a device whose ``supported_instructions`` lack ``if_else`` and
+    ``rzz`` angles outside 0..pi/2. Map the
     circuit to the device first (``qfoundry.transpile``) to run it.
 
     ``instructions`` are Qobj instructions, circuit instructions or dicts with ``name``
@@ -81,7 +95,7 @@ def check_native(instructions: Iterable[Any], device: Any, *,
     """
     basis = set(device.basis_gates)
     where = f" of experiment {experiment!r}" if experiment else ""
-    no_dynamic = dynamic and not supports_dynamic_circuits(device)
+    no_dynamic = strict and not supports_dynamic_circuits(device)
     fractional = set(getattr(device, "fractional_gates", ()))
     for index, inst in enumerate(instructions):
         if isinstance(inst, Mapping):
@@ -113,6 +127,8 @@ def check_native(instructions: Iterable[Any], device: Any, *,
             raise UnsupportedInstructionError(
                 f"{what} is not native to {device.backend_name} (basis gates: "
                 f"{', '.join(device.basis_gates)}){hint}")
+        if strict and name == "rzz":
+            _check_rzz_angle(inst, what, device)
         # A 2-qubit gate needs its directed edge; a wider one (rare in a basis) needs
         # every pair coupled one way or the other.
         pairs = [qubits] if len(qubits) == 2 else \

@@ -13,6 +13,8 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .errors import DrawingError
+
 if TYPE_CHECKING:
     from .circuit import Circuit, Instruction
 
@@ -113,6 +115,17 @@ def place(circuit: Circuit, idle_wires: bool | None = None) -> Placement:
         free[lo:hi + 1] = [col + 1] * (hi + 1 - lo)
         items.append((col, inst, cells))
     return Placement(qubits, creg_names, names, items, max(free, default=0))
+
+
+def check_options(output: str, fold: Any, idle_wires: Any, extra: dict[str, Any]) -> None:
+    """Refuse drawing options of the wrong type, which would otherwise draw silently."""
+    if output == "text" and extra:
+        raise DrawingError(f"the text drawing takes fold= and idle_wires=, not "
+                           f"{', '.join(sorted(extra))}")
+    if fold is not None and (isinstance(fold, bool) or not isinstance(fold, int)):
+        raise DrawingError(f"fold must be a width in characters (an int) or None, not {fold!r}")
+    if idle_wires is not None and not isinstance(idle_wires, bool):
+        raise DrawingError(f"idle_wires must be True, False or None, not {idle_wires!r}")
 
 
 def draw_text(circuit: Circuit, *, fold: int | None = None,

@@ -11,6 +11,7 @@ __all__ = [
     "QfoundryError",
     "IntegrationError",
     "OptionsError",
+    "UnknownOptionError",
     "QobjValidationError",
     "RunInputError",
     "BackendNotFoundError",
@@ -45,6 +46,10 @@ class QfoundryError(Exception):
 
 class OptionsError(QfoundryError, ValueError):
     """Raised by run(), set_options() and Options validators for an unknown or invalid option."""
+
+
+class UnknownOptionError(OptionsError, AttributeError):
+    """Raised for an option name a backend or its Options lacks (as in Qiskit: AttributeError)."""
 
 
 class RunInputError(QfoundryError, TypeError):

@@ -107,6 +107,10 @@ def _convert(conf: Any, props: Any, *, name: str | None, source: str | None,
     spellings: dict[tuple[float, float], float] = {}
     conf, conf_file = _load(conf, "backend configuration")
     props, props_file = _load(props, "backend properties")
+    if "n_qubits" not in conf and "qubits" in conf and "n_qubits" in props:
+        raise DeviceSpecError("this is a properties file and the other a configuration file: "
+                              "give the configuration (conf_*.json) first, then the properties "
+                              "(props_*.json)", conf_file)
     try:
         backend = conf["backend_name"]
         n = conf["n_qubits"]

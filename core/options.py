@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .errors import OptionsError
+from .errors import OptionsError, UnknownOptionError
 
 __all__ = ["Options", "show"]
 
@@ -47,7 +47,7 @@ class Options(Mapping[str, Any]):
         try:
             return self._fields[name]
         except KeyError:
-            raise AttributeError(f"Option {name} is not defined") from None
+            raise UnknownOptionError(f"Option {name} is not defined") from None
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in type(self).__slots__:

@@ -368,3 +368,4 @@ def test_devices_function_survives_the_devices_module(fresh_pm):
 
     fresh_pm(CoinPlugin())
     assert qfoundry.devices() == []
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import subprocess
 import sys
 import warnings
@@ -159,3 +160,33 @@ def test_cli_warnings_are_one_line(tmp_path):
     assert done.returncode == 0
     assert done.stderr == (f"qfoundry: warning: {path}: calibration of u3 dropped: not in "
                            "basis_gates or supported_instructions\n")
+
+
+@pytest.mark.parametrize("theta", [0.4, np.pi / 2, -0.4, -np.pi / 2, 2.0, -2.5, np.pi, 4.0,
+                                   -7.0, 0.0, 2 * np.pi, 1e-13])
+def test_rzz_angles_are_folded_into_the_calibrated_range(quiet, theta):
+    """As qiskit-ibm-runtime's FoldRzzAngle: any angle in, 0 < angle <= pi/2 out, the same
+    unitary up to global phase, and the result runs hardware-strict."""
+    from test_transpiler import assert_equivalent
+
+    frac = qfoundry.get_backend("fake_torino", use_fractional_gates=True)
+    c = qfoundry.Circuit(3).h(0).rzz(theta, 0, 1).ry(0.3, 1).rzz(theta, 2, 1).rx(0.7, 1)
+    out = qfoundry.transpile(c, frac, seed=1)
+    angles = [op.params[0] for op in out.data if op.name == "rzz"]
+    assert all(0 < a <= np.pi / 2 for a in angles), angles
+    assert len(angles) == (0 if abs(math.remainder(theta, np.pi)) < 1e-12 else 2)
+    assert_equivalent(c, out, atol=1e-9)
+    frac.run(out, transpile=False, shots=5).result()
+
+
+def test_hardware_strict_runs_refuse_rzz_outside_its_range(quiet):
+    frac = qfoundry.get_backend("fake_torino", use_fractional_gates=True)
+    frac.run(qfoundry.Circuit(2).rzz(np.pi / 2, 0, 1), transpile=False, shots=5).result()
+    with pytest.raises(UnsupportedInstructionError, match=r"instruction 0 \(rzz on qubits "
+                       r"\[0, 1\]\) has angle -0.3, outside the range 0..pi/2 that fake_torino "
+                       r"calibrates rzz for; transpile the circuit"):
+        frac.run(qfoundry.Circuit(2).rzz(-0.3, 0, 1), transpile=False)
+    # Mapped runs (the default) fold the angle first, so the same circuit runs.
+    c = qfoundry.Circuit(2).rzz(-0.3, 0, 1)
+    c.measure_all()
+    assert sum(frac.run(c, shots=5).result().get_counts().values()) == 5

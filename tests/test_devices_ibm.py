@@ -199,6 +199,9 @@ def test_cli_import_ibm(tmp_path, capsys):
     assert cli.main(["import-ibm", conf, str(tmp_path / "missing.json")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("qfoundry: error: ") and "missing.json" in err and err.count("\n") == 1
+    assert cli.main(["import-ibm", props, conf]) == 2  # the two files swapped
+    err = capsys.readouterr().err
+    assert "props_manila.json: this is a properties file" in err and "conf_*.json) first" in err
 
 
 @pytest.mark.oracle

@@ -82,3 +82,9 @@ def test_unknown_outputs_and_options_are_errors():
         c.draw("latex")
     with pytest.raises(DrawingError, match="not scale"):
         c.draw("text", scale=2)
+    with pytest.raises(DrawingError, match="fold must be a width in characters .* not 'x'"):
+        c.draw(fold="x")
+    with pytest.raises(DrawingError, match="not 2.5"):
+        c.draw(fold=2.5)
+    with pytest.raises(DrawingError, match="idle_wires must be True, False or None, not 'no'"):
+        c.draw(idle_wires="no")

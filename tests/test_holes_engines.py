@@ -159,3 +159,16 @@ def test_the_unitary_simulator_refuses_what_the_free_memory_cannot_hold(monkeypa
         backend.run(c)
     monkeypatch.setattr(memory, "available_bytes", lambda options: 5 * copy)
     assert backend.run(c).result().get_unitary().shape == (256, 256)
+
+
+def test_unknown_option_names_are_our_error_and_still_attribute_errors():
+    from qfoundry.errors import OptionsError, UnknownOptionError
+
+    with pytest.raises(UnknownOptionError, match="Options field foo is not valid .*fake_manila"):
+        qfoundry.get_backend("fake_manila", foo=1)
+    backend = qfoundry.get_backend("qasm_simulator")
+    with pytest.raises(OptionsError):  # one except clause catches every option mistake
+        backend.set_options(shotz=10)
+    with pytest.raises(AttributeError):  # and Qiskit-style code that catches this still works
+        getattr(backend.options, "shotz")  # noqa: B009
+    assert backend.options.shots == 1024  # nothing was changed by the refused call

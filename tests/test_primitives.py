@@ -158,6 +158,18 @@ def test_sampler_registers_shapes_counts_and_bitstrings():
         sampler.run([qf.Circuit(1).x(0)])
 
 
+def test_bitarray_loc_indexes_parameter_sets_never_shots():
+    from qfoundry.errors import ResultError
+
+    c = qf.Circuit(1).x(0)
+    c.measure_all()
+    res = qf.Sampler(qf.get_backend("qasm_simulator"), seed=1).run([c], shots=10).result()[0]
+    meas = res.data.meas
+    assert meas.shape == () and meas.get_counts() == {"1": 10} and meas.get_counts(()) == {"1": 10}
+    with pytest.raises(ResultError, match=r"loc 5 has 1 indices; .*shape \(\) has 0"):
+        meas.get_counts(5)  # would silently have counted shot 5 alone
+
+
 def test_sampler_counts_equal_a_seeded_sweep():
     c = _pair()
     c.measure_all()

@@ -47,6 +47,11 @@ class BitArray:
     def _select(self, loc: int | tuple[int, ...] | None) -> np.ndarray:
         if loc is None:
             return self._samples.reshape(-1)
+        index = loc if isinstance(loc, tuple) else (loc,)
+        if len(index) > len(self.shape):
+            # The last axis is the shots: ``loc`` may only index the parameter-set axes.
+            raise ResultError(f"loc {loc!r} has {len(index)} indices; this BitArray's shape "
+                              f"{self.shape} has {len(self.shape)}")
         try:
             return np.asarray(self._samples[loc]).reshape(-1)
         except IndexError:

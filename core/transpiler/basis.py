@@ -27,7 +27,7 @@ from .decompose import is_identity_up_to_phase, synth_1q, synth_2q
 from .rules import ALIASES, body_of
 from .target import DIRECTIVES, Target
 
-__all__ = ["unroll", "translate_2q", "op_matrix", "synth_1q_ops", "NON_GATES"]
+__all__ = ["unroll", "translate_2q", "op_matrix", "synth_1q_ops", "NON_GATES", "RZZ_RANGE"]
 
 #: Instructions that are not unitary gates; they pass through translation unchanged.
 NON_GATES = DIRECTIVES | {"reset"}
@@ -151,10 +151,42 @@ def translate_2q(ops: Iterable[Instruction], target: Target) -> list[Instruction
     return out
 
 
+#: IBM calibrates the fractional ``rzz(theta)`` for 0 < theta <= pi/2 only.
+RZZ_RANGE = (0.0, np.pi / 2)
+
+
+def _fold_rzz(op: Instruction, out: list[Instruction]) -> None:
+    """``rzz(theta)`` with theta folded into (0, pi/2], as qiskit-ibm-runtime's
+    ``FoldRzzAngle`` does, so the result runs on the device: RZZ(t + pi) is Z x Z RZZ(t)
+    and RZZ(-t) is (X x 1) RZZ(t) (X x 1), both up to global phase. The added X and RZ
+    gates merge into their neighbours in the single-qubit stage. A symbolic angle is left
+    as it is (bind it before transpiling, or keep it in range)."""
+    theta = op.params[0]
+    if not isinstance(theta, (int, float)):
+        out.append(op)
+        return
+    a, b = op.qubits
+    turns = round(theta / np.pi)
+    rest = float(theta) - turns * np.pi  # in [-pi/2, pi/2]
+    if turns % 2:
+        out += [_sub(op, "rz", (a,), (np.pi,)), _sub(op, "rz", (b,), (np.pi,))]
+    if abs(rest) < 1e-12:
+        return  # the identity
+    if rest < 0:
+        out += [_sub(op, "x", (a,)), _sub(op, "rzz", (a, b), (-rest,)), _sub(op, "x", (a,))]
+    else:
+        out.append(op if rest == theta else _sub(op, "rzz", (a, b), (rest,)))
+
+
 def _two_qubit(op: Instruction, target: Target, out: list[Instruction]) -> None:
     a, b = op.qubits
     ent = target.entangler
-    if (op.name == ent or op.name in target.basis_gates) and target.is_native_pair(a, b):
+    if op.name == "rzz" and "rzz" in target.basis_gates \
+            and (target.is_native_pair(a, b) or target.is_native_pair(b, a)):
+        # rzz is symmetric: either calibrated direction runs it.
+        _fold_rzz(op if target.is_native_pair(a, b) else _sub(op, "rzz", (b, a), op.params),
+                  out)
+    elif (op.name == ent or op.name in target.basis_gates) and target.is_native_pair(a, b):
         out.append(op)
     elif op.name in ("cx", "CX"):
         _cx(a, b, op, target, out)
