@@ -21,6 +21,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..circuit import Instruction
+from ..circuit_parts import fast_instruction
 from ..errors import TranspilerError
 from ..gates import GATES, gate_matrix
 from .decompose import is_identity_up_to_phase, synth_1q, synth_2q
@@ -47,7 +48,7 @@ def op_matrix(op: Instruction) -> np.ndarray:
 
 def _sub(op: Instruction, name: str, qubits: tuple[int, ...], params: tuple = ()
          ) -> Instruction:
-    return Instruction(name, qubits, params, (), op.condition)
+    return fast_instruction(name, qubits, params, (), op.condition)
 
 
 def _expand(op: Instruction) -> list[Instruction] | None:
@@ -224,23 +225,24 @@ def _swap(op: Instruction, target: Target, out: list[Instruction],
     if target.is_native_pair(a, b) != target.is_native_pair(b, a):
         x, y = (a, b) if target.is_native_pair(a, b) else (b, a)
     else:
-        x, y = _neighbour_cx(out, reversed, a, b) or (
-            _neighbour_cx(ops, lambda seq: iter(seq[index + 1:]), a, b) if ops else None
-        ) or (a, b)
+        x, y = _neighbour_cx(out, len(out) - 1, -1, a, b) or (
+            _neighbour_cx(ops, index + 1, 1, a, b) if ops else None) or (a, b)
     for c, t in ((x, y), (y, x), (x, y)):
         _cx(c, t, op, target, out)
 
 
-def _neighbour_cx(seq: list[Instruction], order, a: int, b: int, limit: int = 64
-                  ) -> tuple[int, int] | None:
-    """Qubits of the first instruction touching ``a`` or ``b`` in ``order(seq)`` if it
-    is an unconditioned CX on exactly that pair."""
-    for k, op in enumerate(order(seq)):
-        if k >= limit:
-            return None
-        if a in op.qubits or b in op.qubits:
-            if op.name in ("cx", "CX") and set(op.qubits) == {a, b} and op.condition is None:
-                return op.qubits  # type: ignore[return-value]
+def _neighbour_cx(seq: list[Instruction], start: int, step: int, a: int, b: int,
+                  limit: int = 64) -> tuple[int, int] | None:
+    """Qubits of the first instruction touching ``a`` or ``b`` in ``seq``, walking from
+    index ``start`` by ``step`` (1 or -1, at most ``limit`` steps), if it is an
+    unconditioned CX on exactly that pair."""
+    stop = max(-1, start - limit) if step < 0 else min(len(seq), start + limit)
+    for k in range(start, stop, step):
+        op = seq[k]
+        qs = op.qubits
+        if a in qs or b in qs:
+            if op.name in ("cx", "CX") and op.condition is None and qs in ((a, b), (b, a)):
+                return qs  # type: ignore[return-value]
             return None
     return None
 
@@ -273,8 +275,9 @@ def synth_1q_ops(op: Instruction, u: np.ndarray | tuple, target: Target
     if isinstance(u, tuple):  # entries: the same product recurs (corrections, SWAPs)
         gates = _synth_entries(u, target.oneq_basis, use_x)
     else:
-        gates = synth_1q(u, target.oneq_basis, use_x=use_x)
-    return [Instruction(name, q, params, (), op.condition) for name, params in gates]
+        gates = tuple((name, tuple(float(p) for p in params))
+                      for name, params in synth_1q(u, target.oneq_basis, use_x=use_x))
+    return [fast_instruction(name, q, params, (), op.condition) for name, params in gates]
 
 
 @functools.lru_cache(maxsize=8192)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..circuit import Circuit, Instruction, QuantumRegister
+from ..circuit_parts import fast_instruction
 from ..errors import TranspilerError
 from .basis import translate_2q, unroll
 from .layout import (
@@ -224,8 +225,9 @@ def _transpile_circuit(circuit: Circuit, target: Any, seed: int | None,
             and not (best[1].n_swaps == 0 and perfect):  # already the best such placement
         moved = post_layout(routed.ops, t)
         if moved is not None:
-            routed.ops = [Instruction(op.name, tuple(moved[q] for q in op.qubits), op.params,
-                                      op.clbits, op.condition, op.label) for op in routed.ops]
+            routed.ops = [fast_instruction(op.name, tuple([moved[q] for q in op.qubits]),
+                                           op.params, op.clbits, op.condition, op.label)
+                          for op in routed.ops]
             layout, final = [moved[p] for p in layout], [moved[p] for p in final]
     physical = optimize(translate_2q(routed.ops, t), t, optimization_level)
     meta = {**circuit.metadata,

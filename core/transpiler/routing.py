@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..circuit import Instruction
+from ..circuit_parts import fast_instruction
 from ..errors import TranspilerError
 from .sabre import Dag, sabre_pass
 from .target import Target
@@ -187,7 +188,7 @@ class RoutingProblem:
                 phys = (current[qs[0]], current[qs[1]])
             else:
                 phys = tuple([current[v] for v in qs])
-            return Instruction(op.name, phys, op.params, op.clbits, op.condition, op.label)
+            return fast_instruction(op.name, phys, op.params, op.clbits, op.condition, op.label)
 
         out = [place(i) for i in self.start]
         swaps: list[tuple[int, int]] = []
@@ -195,7 +196,7 @@ class RoutingProblem:
             if ev < 0:
                 p, q = divmod(-1 - ev, n)
                 swaps.append((p, q))
-                out.append(Instruction("swap", (p, q)))
+                out.append(fast_instruction("swap", (p, q)))
                 vp, vq = p2l[p], p2l[q]
                 p2l[p], p2l[q] = vq, vp
                 current[vp], current[vq] = q, p
