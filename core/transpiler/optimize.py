@@ -82,38 +82,42 @@ def consolidate_1q(ops: Iterable[Instruction], target: Target, *,
     and :func:`cancel_inverse_pairs` reaches, in one walk over the circuit.
     """
     basis = target.basis_gates
-    out: list[Instruction | None] = []
+    # Output entries: an instruction, a merged run (a list, flattened at the end: the
+    # same run object may serve several places), or None for a cancelled gate.
+    out: list[Instruction | list[Instruction] | None] = []
     runs: dict[int, list[Instruction]] = {}
-    last: dict[int, int] = {}  # qubit -> output index of the latest instruction on it
+    last: dict[int, int] = {}  # qubit -> output index of the latest entry on it
     before: dict[int, int | tuple[int, int]] = {}  # index -> `last` before it (cancel only)
+    made: dict[tuple, list[Instruction]] = {}  # (run matrix, qubit) -> its synthesis
 
     def flush(q: int) -> None:
         run = runs.pop(q)
         if len(run) == 1 and run[0].name in basis and run[0].name in _NEVER_IDENTITY:
             new = run  # what the rewrite below would decide, without it
         else:
-            new = synth_1q_ops(run[0], _run_matrix(run), target)
+            key = (_run_matrix(run), q)  # the same product recurs (corrections, SWAPs)
+            new = made.get(key)  # type: ignore[assignment]
+            if new is None:
+                new = made[key] = synth_1q_ops(run[0], key[0], target)
             if len(new) >= len(run) and all(op.name in basis for op in run):
                 new = run
-        for op in new:
+        if new:
             if cancel:
                 before[len(out)] = last.get(q, -1)
             last[q] = len(out)
-            out.append(op)
+            out.append(new)
 
     def reopen(q: int) -> None:
-        """Take the merged gates ending at ``last[q]`` back into the run of ``q``."""
-        taken = []
+        """Take the merged runs ending at ``last[q]`` back into the pending run of ``q``."""
+        taken: list[Instruction] = []
         k = last[q]
-        while k >= 0 and (op := out[k]) is not None and len(op.qubits) == 1 \
-                and op.name not in NON_GATES and op.condition is None \
-                and not (op.params and is_symbolic_op(op)):
-            taken.append(op)
+        while k >= 0 and type(entry := out[k]) is list:
+            taken = entry + taken
             out[k] = None
             k = before.pop(k)  # type: ignore[assignment]
         last[q] = k
         if taken:
-            runs[q] = taken[::-1]
+            runs[q] = taken
 
     for op in ops:
         qs = op.qubits
@@ -140,8 +144,9 @@ def consolidate_1q(ops: Iterable[Instruction], target: Target, *,
             a, b = qs
             k = last.get(a, -1)
             prev = out[k] if k >= 0 and k == last.get(b, -1) else None
-            if prev is not None and prev.name == op.name and prev.condition is None and (
-                    prev.qubits == qs or (op.name in SYMMETRIC_2Q and prev.qubits == (b, a))):
+            if isinstance(prev, Instruction) and prev.name == op.name and prev.condition is None \
+                    and (prev.qubits == qs
+                         or (op.name in SYMMETRIC_2Q and prev.qubits == (b, a))):
                 out[k] = None
                 x, y = prev.qubits
                 last[x], last[y] = before.pop(k)  # type: ignore[misc]
@@ -155,7 +160,13 @@ def consolidate_1q(ops: Iterable[Instruction], target: Target, *,
             last[q] = index
     for q in list(runs):
         flush(q)
-    return [op for op in out if op is not None]
+    flat: list[Instruction] = []
+    for entry in out:
+        if type(entry) is list:
+            flat.extend(entry)
+        elif entry is not None:
+            flat.append(entry)  # type: ignore[arg-type]
+    return flat
 
 
 def synth_each_1q(ops: Iterable[Instruction], target: Target) -> list[Instruction]:
