@@ -8,8 +8,9 @@ the same device: qfoundry for ``devices/paris.toml``, Qiskit for ``FakeParisV2``
 calibration). For each circuit and seed the table reports the CX count and depth of each
 output and the transpile time (best of ``--repeat``), then the ratios qfoundry / Qiskit
 (so < 1 means fewer CX, shallower, or faster for qfoundry). Two qfoundry layouts are
-measured: the default noise-aware one (minimises the estimated error, where a SWAP counts
-as three calibrated CX errors) and ``layout_method="sabre"`` (minimises SWAPs, as Qiskit).
+measured: the default noise-aware one (fewest SWAPs, then the routed circuit moved to the
+lowest-error place it fits, as Qiskit's VF2PostLayout) and ``layout_method="sabre"``
+(fewest SWAPs, left where SABRE put it).
 Needs the ``oracle`` extra (qiskit, qiskit-ibm-runtime).
 """
 

@@ -8,8 +8,9 @@
   :func:`sabre_layouts` proposes candidates, each refined by SABRE's forward-backward
   passes (Li et al. 2019): one seeded on the connected region of the device with the
   lowest gate and readout errors, the others random. The pipeline routes every candidate
-  and keeps the one whose routed circuit has the lowest estimated error
-  (:func:`estimated_error`: calibrated errors of every CX, SWAP and readout it uses).
+  and keeps the routing with the fewest SWAPs; :func:`post_layout` then moves it to the
+  placement with the lowest estimated error (:func:`estimated_error`: calibrated errors
+  of every CX, SWAP and readout it uses) among those its qubit graph fits, gate for gate.
 
 A layout here is a full permutation: ``layout[v]`` is the physical qubit of virtual qubit
 ``v``, where ``v >= circuit.num_qubits`` are the idle ancillas routing may move through.
@@ -339,8 +340,8 @@ def sabre_layouts(stats: CircuitStats, target: Target, *, seed: int = 0, trials:
 
 def estimated_error(ops: Sequence[Instruction], target: Target) -> float:
     """Sum of the calibrated errors of every gate and readout in routed ``ops``: the
-    first-order failure probability the noise-aware choice minimises. A SWAP counts
-    three entangling gates."""
+    first-order failure probability the noise-aware placement minimises (and what breaks
+    ties between routings with as many SWAPs). A SWAP counts three entangling gates."""
     total = 0.0
     ro = target.readout_error
     sq = target.single_qubit_error
