@@ -316,8 +316,16 @@ def _region_layout(stats: CircuitStats, target: Target) -> list[int]:
 
 
 def sabre_layouts(stats: CircuitStats, target: Target, *, seed: int = 0, trials: int = 4,
-                  iterations: int = 2) -> list[list[int]]:
-    """Candidate layouts, each refined by forward-backward SABRE passes."""
+                  iterations: int = 2, record: list[tuple] | None = None
+                  ) -> list[list[int]]:
+    """Candidate layouts, each refined by forward-backward SABRE passes.
+
+    ``record`` (optional) receives ``(layout, events, final layout, SWAPs)`` of every
+    forward pass after the first of each candidate: a forward pass over the circuit's
+    two-qubit gates *is* a routing of a circuit made of them only, from a layout SABRE
+    has already refined, so the pipeline can rank it with its own routing trials
+    instead of routing again (the first pass starts from an unrefined layout).
+    """
     rng = random.Random(seed)
     forward = Dag.interactions(stats.pairs)
     backward = Dag.interactions(stats.pairs[::-1])
@@ -328,13 +336,21 @@ def sabre_layouts(stats: CircuitStats, target: Target, *, seed: int = 0, trials:
         else:
             layout = list(range(target.n_qubits))
             rng.shuffle(layout)
+        passes = []
         try:
-            for _ in range(iterations):
-                sabre_pass(forward, target, layout, rng)
+            for it in range(iterations):
+                if record is not None and it > 0:
+                    start, events = list(layout), []
+                    _, n_swaps = sabre_pass(forward, target, layout, rng, events)
+                    passes.append((start, events, list(layout), n_swaps))
+                else:
+                    sabre_pass(forward, target, layout, rng)
                 sabre_pass(backward, target, layout, rng)
         except TranspilerError:  # interacting qubits in disconnected parts of the device
             continue
         out.append(layout)
+        if record is not None:
+            record += passes
     return out or [_region_layout(stats, target)]
 
 

@@ -41,7 +41,10 @@ LAYOUT_METHODS = ("noise_aware", "trivial", "sabre")
 # Level 1, the default, balances time and quality: on IBM Paris 2 x 2 trials give 1.08x
 # Qiskit's CX count in 1.5x its time (4 x 3: 1.06x in 2.1x; docs/performance.md).
 _TRIALS = {0: 1, 1: 2, 2: 8, 3: 16}
-# Routing runs per layout candidate (different tie-breaks); the best is kept.
+# Routing runs per layout candidate (different tie-breaks); the best is kept. When the
+# circuit is two-qubit gates only (besides final measurements), one of them is the
+# forward pass of the candidate's last layout iteration, recorded (sabre_layouts):
+# from a slightly less refined layout, but free, and as good on the IBM benchmarks.
 _SWAP_TRIALS = {0: 1, 1: 2, 2: 4, 3: 6}
 
 
@@ -103,9 +106,10 @@ def is_native(circuit: Circuit, target: Any) -> bool:
 
 
 def _layout_candidates(stats: CircuitStats, target: Target, level: int, seed: int,
-                       initial_layout: Any, method: str | None
-                       ) -> tuple[list[list[int]], bool]:
-    """The layouts to route, and whether they are one SWAP-free lowest-error layout."""
+                       initial_layout: Any, method: str | None,
+                       record: list[tuple] | None = None) -> tuple[list[list[int]], bool]:
+    """The layouts to route, and whether they are one SWAP-free lowest-error layout.
+    ``record`` receives SABRE's recorded routings (see :func:`.layout.sabre_layouts`)."""
     n_v = stats.n_virtual
     if initial_layout is not None:
         return [user_layout(initial_layout, n_v, target)], False
@@ -119,7 +123,8 @@ def _layout_candidates(stats: CircuitStats, target: Target, level: int, seed: in
     perfect = perfect_layouts(stats, target)
     if perfect is not None:
         return [perfect], True
-    return sabre_layouts(stats, target, seed=seed, trials=_TRIALS[level]), False
+    return sabre_layouts(stats, target, seed=seed, trials=_TRIALS[level],
+                         record=record), False
 
 
 @contextlib.contextmanager
@@ -191,14 +196,22 @@ def _transpile_circuit(circuit: Circuit, target: Any, seed: int | None,
     stats = CircuitStats(ops, n_v)
     cregs = {r.name: range(circuit.creg_offset(r.name), circuit.creg_offset(r.name) + r.size)
              for r in circuit.cregs}
-    candidates, perfect = _layout_candidates(stats, t, optimization_level, seed,
-                                             initial_layout, layout_method)
     problem = RoutingProblem(ops, cregs)
+    recorded: list[tuple] | None = [] if problem.only_two_qubit_gates else None
+    candidates, perfect = _layout_candidates(stats, t, optimization_level, seed,
+                                             initial_layout, layout_method, recorded)
     # Every method keeps the trial with the fewest SWAPs (estimated error breaks ties);
     # the noise-aware default then moves the routed circuit to the lowest-error place it
     # fits on the device (post_layout), which costs no gate.
     best: tuple[tuple[float, int], RoutingTrial] | None = None
+    for start, events, final_layout, n_swaps in recorded or ():
+        trial = problem.recorded(t, start, events, final_layout, n_swaps)
+        score = (trial.n_swaps, round(trial.error, 12))
+        if best is None or score < best[0]:
+            best = (score, trial)
     trials = 1 if t.edges is None else _SWAP_TRIALS[optimization_level]
+    if recorded:  # each candidate's layout search already routed it once
+        trials = max(1, trials - 1)
     failure: TranspilerError | None = None
     for k, layout in enumerate(candidates):
         for j in range(trials):

@@ -116,6 +116,20 @@ class RoutingProblem:
         self._start_terms = _error_terms([self.ops[i] for i in self.start])
         self._final_terms = _error_terms([self.ops[i] for i in sorted(self.final)])
 
+    @property
+    def only_two_qubit_gates(self) -> bool:
+        """True when the router walks nothing but the circuit's two-qubit gates, in order
+        (no barrier, mid-circuit measurement, reset or condition): SABRE's layout passes
+        over the interaction graph are then routings of this problem (:meth:`recorded`)."""
+        return all(self.dag.two) and not any(
+            self.ops[i].clbits or self.ops[i].condition is not None for i in self.kept)
+
+    def recorded(self, target: Target, layout: Sequence[int], events: list[int],
+                 final: list[int], n_swaps: int) -> RoutingTrial:
+        """A trial from SABRE's events over this problem's DAG, routed elsewhere."""
+        return RoutingTrial(list(layout), events, n_swaps, final,
+                            self._error(target, layout, events))
+
     def check_connected(self, target: Target, layout: Sequence[int]) -> None:
         """Refuse a layout that puts a gate's qubits in disconnected parts of the device."""
         if target.edges is None:
