@@ -168,3 +168,67 @@ def test_noise_aware_layout_avoids_a_broken_pair_at_no_gate_cost(seed):
     assert ours.count_ops().get("cx") == sabre.count_ops().get("cx")
     assert not any(set(op.qubits) == {5, 6} for op in ours.data)
     assert estimated_error(ours.data, target) <= estimated_error(sabre.data, target)
+
+
+def grid(rows: int, cols: int) -> Target:
+    edges = [(r * cols + c, r * cols + c + 1) for r in range(rows) for c in range(cols - 1)]
+    edges += [(r * cols + c, (r + 1) * cols + c) for r in range(rows - 1) for c in range(cols)]
+    return Target(rows * cols, CX_BASIS, both_ways(edges), name="grid")
+
+
+def cx_permutation(ops, n: int, bits: int) -> int:
+    """A basis state through cx/swap gates (what a routed CX circuit does to it)."""
+    state = [(bits >> q) & 1 for q in range(n)]
+    for op in ops:
+        a, b = op.qubits[0], op.qubits[-1]
+        if op.name == "cx":
+            state[b] ^= state[a]
+        elif op.name == "swap":
+            state[a], state[b] = state[b], state[a]
+    return sum(bit << k for k, bit in enumerate(state))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_recorded_layout_passes_are_valid_routings_of_the_circuit(seed):
+    from qfoundry.transpiler.layout import sabre_layouts
+    from qfoundry.transpiler.routing import RoutingProblem
+
+    target = grid(3, 4)
+    rng = random.Random(seed)
+    ops = [Instruction("cx", tuple(rng.sample(range(6), 2))) for _ in range(40)]
+    ops += [Instruction("measure", (q,), (), (q,)) for q in range(6)]  # final: held back
+    problem = RoutingProblem(ops)
+    assert problem.only_two_qubit_gates
+    record: list = []
+    sabre_layouts(CircuitStats(ops, 6), target, seed=seed, trials=2, record=record)
+    assert len(record) == 2  # one per candidate: the forward pass of iteration 2
+    for start, events, final, n_swaps in record:
+        trial = problem.recorded(target, start, events, final, n_swaps)
+        routed = problem.build(trial)
+        assert routed.final_layout == final and len(routed.swaps) == n_swaps
+        for op in routed.ops:
+            if len(op.qubits) == 2:
+                assert op.qubits in target.edges
+        assert trial.error == pytest.approx(estimated_error(routed.ops, target))
+        gates = [op for op in ops if op.name == "cx"]
+        for bits in range(0, 64, 5):
+            physical = sum(((bits >> v) & 1) << start[v] for v in range(6))
+            out = cx_permutation(routed.ops, 12, physical)
+            assert sum(((out >> final[v]) & 1) << v for v in range(6)) \
+                == cx_permutation(gates, 6, bits)
+
+
+@pytest.mark.parametrize("extra", [
+    Instruction("barrier", (0, 1)),
+    Instruction("measure", (0,), (), (0,)),  # mid-circuit: a CX follows on qubit 0
+    Instruction("cx", (0, 1), (), (), ("c", 1)),
+])
+def test_only_two_qubit_gates_is_false_when_the_router_walks_more(extra):
+    from qfoundry.transpiler.routing import RoutingProblem
+
+    ops = [Instruction("cx", (0, 1)), extra, Instruction("cx", (0, 2))]
+    assert not RoutingProblem(ops, {"c": range(1)}).only_two_qubit_gates
+    # Single-qubit gates and resets ride along with the gate before them: still true.
+    riders = [Instruction("cx", (0, 1)), Instruction("reset", (1,)), Instruction("h", (0,)),
+              Instruction("cx", (0, 2))]
+    assert RoutingProblem(riders).only_two_qubit_gates
