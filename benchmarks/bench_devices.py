@@ -23,17 +23,20 @@ machine are noisy: compare the ratios, measured side by side in one run.
 from __future__ import annotations
 
 import os
+import sys
 
 # One thread each, as in bench_transpiler.py (Qiskit's Rust passes and Aer use thread
-# pools; qfoundry runs one experiment on one core here).
-for _var in ("RAYON_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+# pools; qfoundry runs one experiment on one core here). --unpinned leaves the default
+# environment: Qiskit's SabreLayout and BLAS then use every core.
+if "--unpinned" not in sys.argv:
+    for _var in ("RAYON_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                 "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -42,7 +45,7 @@ from typing import Any  # noqa: E402
 warnings.filterwarnings("ignore")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_transpiler import to_qfoundry  # noqa: E402
+from _qiskit_convert import to_qfoundry  # noqa: E402
 
 import qfoundry  # noqa: E402
 from qfoundry.transpiler import transpile  # noqa: E402
@@ -177,7 +180,7 @@ def part_ghz(repeat: int, sizes: tuple[int, ...] = (5, 12, 20), shots: int = 100
 
     def ours_cold(qc):
         from qfoundry import registry
-        from qfoundry.noise import model as noise
+        from qfoundry.noise import for_runs as noise
 
         # As a new process's first run: the device file parsed, the noise model built.
         registry.reset_registry()
@@ -228,6 +231,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--sizes", type=int, nargs="+", default=[5, 12, 20],
                         help="GHZ sizes of part ghz")
+    parser.add_argument("--unpinned", action="store_true",
+                        help="do not pin Qiskit, Aer and BLAS to one thread")
     args = parser.parse_args()
     import qiskit
     import qiskit_aer
@@ -235,7 +240,8 @@ def main() -> None:
 
     print(f"python {platform.python_version()}, qiskit {qiskit.__version__}, qiskit-aer "
           f"{qiskit_aer.__version__}, qiskit-ibm-runtime {qiskit_ibm_runtime.__version__}, "
-          f"{platform.machine()}, {os.cpu_count()} cores; best of {args.repeat}\n")
+          f"{platform.machine()}, {os.cpu_count()} cores; best of {args.repeat}; "
+          f"RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'unset')}\n")
     if args.part in ("transpile", "all"):
         print(part_transpile(args.repeat, args.seeds) + "\n")
     if args.part in ("ghz", "all"):

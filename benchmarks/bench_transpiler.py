@@ -37,20 +37,12 @@ warnings.filterwarnings("ignore")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _qiskit_convert import circuit_to_qobj  # noqa: E402
+from _qiskit_convert import to_qfoundry  # noqa: E402
 
 import qfoundry  # noqa: E402
-from qfoundry.assemble import circuit_from_experiment  # noqa: E402
-from qfoundry.qobj import QasmQobj  # noqa: E402
 from qfoundry.transpiler import transpile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def to_qfoundry(qc: Any) -> Any:
-    """A Qiskit circuit as a qfoundry Circuit, instruction for instruction (``unitary``
-    blocks stay matrices; going through OpenQASM would pre-synthesise them)."""
-    return circuit_from_experiment(QasmQobj.from_dict(circuit_to_qobj(qc)).experiments[0])
 
 
 def suite() -> list[tuple[str, Any]]:
