@@ -232,3 +232,29 @@ def test_only_two_qubit_gates_is_false_when_the_router_walks_more(extra):
     riders = [Instruction("cx", (0, 1)), Instruction("reset", (1,)), Instruction("h", (0,)),
               Instruction("cx", (0, 2))]
     assert RoutingProblem(riders).only_two_qubit_gates
+
+
+TWO_QUBIT_TARGETS = {
+    "cx": Target(2, CX_BASIS, both_ways([(0, 1)])),
+    "cz": Target(2, CZ_BASIS, both_ways([(0, 1)])),
+    "ecr one-way": Target(2, frozenset({"rz", "sx", "x", "ecr"}), frozenset({(1, 0)})),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TWO_QUBIT_TARGETS))
+@pytest.mark.parametrize("ops, entanglers", [
+    ([Instruction("cx", (0, 1)), Instruction("swap", (0, 1))], 2),
+    ([Instruction("cx", (1, 0)), Instruction("swap", (0, 1))], 2),
+    ([Instruction("swap", (0, 1)), Instruction("cx", (0, 1))], 2),
+    ([Instruction("swap", (1, 0)), Instruction("cx", (1, 0)), Instruction("h", (0,))], 2),
+    ([Instruction("cp", (0, 1), (0.7,)), Instruction("swap", (0, 1))], 3),  # not 5
+    ([Instruction("cx", (0, 1)), Instruction("h", (1,)), Instruction("swap", (0, 1))], 4),
+])
+def test_a_swap_next_to_a_cx_on_its_pair_cancels_one_on_every_device(name, ops, entanglers):
+    from qfoundry.transpiler.basis import translate_2q
+
+    target = TWO_QUBIT_TARGETS[name]
+    out = consolidate_1q(translate_2q(ops, target), target, cancel=True)
+    assert sum(len(op.qubits) == 2 for op in out) == entanglers
+    assert all(op.qubits in target.edges for op in out if len(op.qubits) == 2)
+    assert equal_up_to_phase(dense(out, 2), dense(ops, 2))

@@ -132,10 +132,14 @@ def translate_2q(ops: Iterable[Instruction], target: Target) -> list[Instruction
     ``unitary`` instructions for the single-qubit stage to merge and synthesise.
     """
     ops = list(ops)
-    out: list[Instruction] = []
+    out: list[Instruction | None] = []  # None: a CX a SWAP cancelled
+    spans: dict[int, tuple[int, int, int, int]] = {}  # see _cx
+    skip: set[int] = set()  # CX that a SWAP before them cancelled
     for i, op in enumerate(ops):
+        if i in skip:
+            continue
         if op.name == "swap" and len(op.qubits) == 2:
-            _swap(op, target, out, ops, i)
+            _swap(op, target, out, ops, i, spans, skip)
         elif op.name in NON_GATES:
             if op.name == "reset" and "reset" not in target.basis_gates:
                 raise TranspilerError(f"reset on qubit {op.qubits[0]}: {target.name} has no "
@@ -144,12 +148,12 @@ def translate_2q(ops: Iterable[Instruction], target: Target) -> list[Instruction
         elif len(op.qubits) == 1:
             out.append(op)
         elif len(op.qubits) == 2:
-            _two_qubit(op, target, out)
+            _two_qubit(op, target, out, spans)
         elif op.name in target.basis_gates and target.edges is None:
             out.append(op)
         else:
             raise TranspilerError(f"{op.name} on {list(op.qubits)}: unroll before translating")
-    return out
+    return [op for op in out if op is not None]
 
 
 #: IBM calibrates the fractional ``rzz(theta)`` for 0 < theta <= pi/2 only.
@@ -179,7 +183,8 @@ def _fold_rzz(op: Instruction, out: list[Instruction]) -> None:
         out.append(op if rest == theta else _sub(op, "rzz", (a, b), (rest,)))
 
 
-def _two_qubit(op: Instruction, target: Target, out: list[Instruction]) -> None:
+def _two_qubit(op: Instruction, target: Target, out: list[Instruction],
+               spans: dict[int, tuple[int, int, int, int]] | None = None) -> None:
     a, b = op.qubits
     ent = target.entangler
     if op.name == "rzz" and "rzz" in target.basis_gates \
@@ -187,18 +192,18 @@ def _two_qubit(op: Instruction, target: Target, out: list[Instruction]) -> None:
         # rzz is symmetric: either calibrated direction runs it.
         _fold_rzz(op if target.is_native_pair(a, b) else _sub(op, "rzz", (b, a), op.params),
                   out)
+    elif op.name in ("cx", "CX"):  # (native or not: _cx records it for _swap)
+        _cx(a, b, op, target, out, spans)
     elif (op.name == ent or op.name in target.basis_gates) and target.is_native_pair(a, b):
         out.append(op)
-    elif op.name in ("cx", "CX"):
-        _cx(a, b, op, target, out)
     elif op.name == "swap":
-        _swap(op, target, out)
+        _swap(op, target, out, spans=spans)
     else:
         parts = _expand(op)
         if parts is not None:
             for part in parts:
                 if len(part.qubits) == 2:
-                    _two_qubit(part, target, out)
+                    _two_qubit(part, target, out, spans)
                 else:
                     out.append(part)
             return
@@ -211,29 +216,72 @@ def _two_qubit(op: Instruction, target: Target, out: list[Instruction]) -> None:
         for name, qs, params in ops2:
             qubits = tuple(local[q] for q in qs)
             if name == "cx":
-                _cx(*qubits, op, target, out)
+                _cx(*qubits, op, target, out, spans)
             else:
                 out.append(_sub(op, name, qubits, params))
 
 
-def _swap(op: Instruction, target: Target, out: list[Instruction],
-          ops: list[Instruction] | None = None, index: int = 0) -> None:
-    """SWAP as three CX. With one native direction, two of them use it; with both, the
-    orientation is chosen so that a CX on the same pair just before (or just after) the
-    SWAP cancels against the SWAP's first (or last) CX."""
+def _swap(op: Instruction, target: Target, out: list[Instruction | None],
+          ops: list[Instruction] | None = None, index: int = 0,
+          spans: dict[int, tuple[int, int, int, int]] | None = None,
+          skip: set[int] | None = None) -> None:
+    """SWAP as three CX, oriented so that a CX on the same pair just before the SWAP (or
+    just after it) cancels against the SWAP's first (or last) CX: the pair is dropped
+    here, on any device, so SWAP after CX costs two entanglers, not four. Otherwise,
+    with one native direction, two of the three use it."""
     a, b = op.qubits
-    if target.is_native_pair(a, b) != target.is_native_pair(b, a):
+    prev = _previous_cx(out, spans, a, b)
+    if prev is not None and spans is not None:  # CX(x, y) then SWAP = CX(y, x) CX(x, y)
+        _, _, start, end = spans.pop(a)
+        del spans[b]
+        for k in range(start, end):
+            out[k] = None
+        x, y = prev
+        for c, t in ((y, x), (x, y)):
+            _cx(c, t, op, target, out, spans)
+        return
+    after = _neighbour_cx(ops, index + 1, 1, a, b) if ops else None
+    if after is not None and skip is not None:  # SWAP then CX(x, y) = CX(x, y) CX(y, x)
+        x, y = ops[after].qubits  # type: ignore[index]
+        skip.add(after)
+        for c, t in ((x, y), (y, x)):
+            _cx(c, t, op, target, out, spans)
+        return
+    if prev is not None:
+        x, y = prev
+    elif after is not None:
+        x, y = ops[after].qubits  # type: ignore[index]
+    elif target.is_native_pair(a, b) != target.is_native_pair(b, a):
         x, y = (a, b) if target.is_native_pair(a, b) else (b, a)
     else:
-        x, y = _neighbour_cx(out, len(out) - 1, -1, a, b) or (
-            _neighbour_cx(ops, index + 1, 1, a, b) if ops else None) or (a, b)
+        x, y = a, b
     for c, t in ((x, y), (y, x), (x, y)):
-        _cx(c, t, op, target, out)
+        _cx(c, t, op, target, out, spans)
+
+
+def _previous_cx(out: list[Instruction | None],
+                 spans: dict[int, tuple[int, int, int, int]] | None, a: int, b: int,
+                 limit: int = 64) -> tuple[int, int] | None:
+    """The CX on the pair ``a, b`` that the output ends with on both qubits, if any: the
+    last instruction touching ``a`` or ``b`` is part of how that CX was written
+    (``spans[q]``: control, target and the output slice of the last CX on ``q``)."""
+    if spans is None:
+        k = _neighbour_cx(out, len(out) - 1, -1, a, b, limit)  # type: ignore[arg-type]
+        return None if k is None else out[k].qubits  # type: ignore[union-attr,return-value]
+    span = spans.get(a)
+    if span is None or spans.get(b) is not span:
+        return None
+    c, t, start, end = span
+    for k in range(len(out) - 1, max(-1, len(out) - 1 - limit), -1):
+        op = out[k]
+        if op is not None and (a in op.qubits or b in op.qubits):
+            return (c, t) if start <= k < end else None
+    return None
 
 
 def _neighbour_cx(seq: list[Instruction], start: int, step: int, a: int, b: int,
-                  limit: int = 64) -> tuple[int, int] | None:
-    """Qubits of the first instruction touching ``a`` or ``b`` in ``seq``, walking from
+                  limit: int = 64) -> int | None:
+    """Index of the first instruction touching ``a`` or ``b`` in ``seq``, walking from
     index ``start`` by ``step`` (1 or -1, at most ``limit`` steps), if it is an
     unconditioned CX on exactly that pair."""
     stop = max(-1, start - limit) if step < 0 else min(len(seq), start + limit)
@@ -242,18 +290,27 @@ def _neighbour_cx(seq: list[Instruction], start: int, step: int, a: int, b: int,
         qs = op.qubits
         if a in qs or b in qs:
             if op.name in ("cx", "CX") and op.condition is None and qs in ((a, b), (b, a)):
-                return qs  # type: ignore[return-value]
+                return k
             return None
     return None
 
 
-def _cx(a: int, b: int, op: Instruction, target: Target, out: list[Instruction]) -> None:
+def _cx(a: int, b: int, op: Instruction, target: Target, out: list[Instruction],
+        spans: dict[int, tuple[int, int, int, int]] | None = None) -> None:
     if not (target.is_native_pair(a, b) or target.is_native_pair(b, a)):
         raise TranspilerError(f"{op.name} on qubits ({a}, {b}): they are not coupled on "
                               f"{target.name} (route the circuit first)")
+    start = len(out)
+    _write_cx(a, b, op, target, out)
+    if spans is not None and op.condition is None:
+        spans[a] = spans[b] = (a, b, start, len(out))
+
+
+def _write_cx(a: int, b: int, op: Instruction, target: Target, out: list[Instruction]
+              ) -> None:
     ent = target.entangler
     if ent == "cx" and target.is_native_pair(a, b):
-        out.append(_sub(op, "cx", (a, b)))
+        out.append(op if op.name == "cx" and op.qubits == (a, b) else _sub(op, "cx", (a, b)))
         return
     reverse = not target.is_native_pair(a, b)
     pre_a, pre_b, post_a, post_b = target.cx_corrections[reverse]
