@@ -131,8 +131,8 @@ def _perfect_cost(mapping: dict[int, int], stats: CircuitStats, target: Target) 
             + sum(stats.node_cost(v, p, target) for v, p in mapping.items()))
 
 
-def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 5000
-                    ) -> list[int] | None:
+def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 5000,
+                    better_than: float = float("inf")) -> list[int] | None:
     """The lowest-error layout needing no SWAP, or None if none is found within budget.
 
     Qubits are placed in breadth-first order of the interaction graph, each one next to
@@ -140,7 +140,8 @@ def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 5000
     branch and bound: a placement's error grows with every qubit placed (its readout and
     gate errors, the errors of its pairs with placed partners, weighted by use), so a
     branch stops as soon as it costs more than the best complete placement, and the
-    cheapest candidates are tried first. ``budget`` bounds the candidates examined.
+    cheapest candidates are tried first. ``budget`` bounds the candidates examined;
+    only placements cheaper than ``better_than`` count (a known one prunes from the start).
     """
     adj = stats.adjacency
     if not adj:
@@ -170,7 +171,7 @@ def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 5000
     rest = [0.0] * (len(order) + 1)
     for k in range(len(order) - 1, -1, -1):
         rest[k] = rest[k + 1] + min(node[k]) + cheapest_pair * sum(w for _, w in earlier[k])
-    best_cost = float("inf")
+    best_cost = better_than
     best: dict[int, int] | None = None
     steps = 0
     mapping: dict[int, int] = {}
@@ -239,14 +240,11 @@ def post_layout(ops: Sequence[Instruction], target: Target) -> list[int] | None:
     used = sorted({q for op in ops if op.name != "barrier" for q in op.qubits})
     index = {p: i for i, p in enumerate(used)}
     stats = CircuitStats(ops, len(used), index)
-    found = perfect_layouts(stats, target, budget=20000)  # its graph is known to fit
+    now = _perfect_cost(dict(enumerate(used)), stats, target)
+    found = perfect_layouts(stats, target, budget=20000, better_than=now * (1 - 1e-9))
     if found is None:
         return None
-    now = {i: p for i, p in enumerate(used)}
-    new = {i: found[i] for i in range(len(used))}
-    if _perfect_cost(new, stats, target) >= _perfect_cost(now, stats, target):
-        return None
-    return complete_layout({p: new[i] for i, p in enumerate(used)}, target)
+    return complete_layout({p: found[i] for i, p in enumerate(used)}, target)
 
 
 def _best_region(n: int, stats: CircuitStats, target: Target) -> list[int]:
