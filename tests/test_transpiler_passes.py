@@ -258,3 +258,24 @@ def test_a_swap_next_to_a_cx_on_its_pair_cancels_one_on_every_device(name, ops, 
     assert sum(len(op.qubits) == 2 for op in out) == entanglers
     assert all(op.qubits in target.edges for op in out if len(op.qubits) == 2)
     assert equal_up_to_phase(dense(out, 2), dense(ops, 2))
+
+
+def test_the_cyclic_collector_is_back_as_it_was_after_transpiling():
+    import gc
+
+    from qfoundry.errors import TranspilerError
+
+    target = Target(3, CX_BASIS, both_ways([(0, 1), (1, 2)]))
+    c = Circuit(3).h(0).cx(0, 2)
+    assert gc.isenabled()
+    transpile_circuit(c, target)
+    assert gc.isenabled()
+    with pytest.raises(TranspilerError):
+        transpile_circuit(Circuit(4).cx(0, 3), target)  # too many qubits
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        transpile_circuit(c, target)
+        assert not gc.isenabled()  # the caller's choice is kept
+    finally:
+        gc.enable()
