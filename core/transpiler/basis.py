@@ -313,6 +313,18 @@ def _write_cx(a: int, b: int, op: Instruction, target: Target, out: list[Instruc
         out.append(op if op.name == "cx" and op.qubits == (a, b) else _sub(op, "cx", (a, b)))
         return
     reverse = not target.is_native_pair(a, b)
+    if op.condition is None:  # the corrections, made once per device (immutable)
+        pre_a, pre_b, post_a, post_b = target.cx_correction_ops(a, b, reverse)
+        if pre_a is not None:
+            out.append(pre_a)
+        if pre_b is not None:
+            out.append(pre_b)
+        out.append(fast_instruction(ent, (b, a) if reverse else (a, b)))
+        if post_a is not None:
+            out.append(post_a)
+        if post_b is not None:
+            out.append(post_b)
+        return
     pre_a, pre_b, post_a, post_b = target.cx_corrections[reverse]
     for q, gate in ((a, pre_a), (b, pre_b)):
         if gate is not None:

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..circuit_parts import fast_instruction
 from ..devices import DIRECTIVES  # what every device accepts besides its basis gates
 from ..errors import TranspilerError
 from ..gates import gate_matrix
@@ -263,6 +264,22 @@ class Target:
                     gates.append(("u", (float(theta), float(phi), float(lam))))
             out[reverse] = tuple(gates)
         return out
+
+    def cx_correction_ops(self, a: int, b: int, reverse: bool) -> tuple[Any, ...]:
+        """:attr:`cx_corrections` for ``cx(a, b)`` as instructions on ``a`` and ``b``
+        (None for an identity), built once per qubit and shared: instructions are
+        immutable, and a 127-qubit circuit writes thousands of these."""
+        key = (a, b, reverse)
+        hit = self._correction_ops.get(key)
+        if hit is None:
+            hit = tuple(None if g is None else fast_instruction(g[0], (q,), g[1])
+                        for q, g in zip((a, b, a, b), self.cx_corrections[reverse]))
+            self._correction_ops[key] = hit
+        return hit
+
+    @functools.cached_property
+    def _correction_ops(self) -> dict[tuple[int, int, bool], tuple[Any, ...]]:
+        return {}
 
 
 _TARGETS_KEPT = 16
