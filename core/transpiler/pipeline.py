@@ -38,8 +38,9 @@ __all__ = ["Layout", "transpile_circuit", "is_native", "DEFAULT_SEED", "LAYOUT_M
 DEFAULT_SEED = 11
 LAYOUT_METHODS = ("noise_aware", "trivial", "sabre")
 # Layout candidates tried per optimisation level (each refined by SABRE, then routed).
-# Level 1, the default, balances time and quality: on IBM Paris 2 x 2 trials give 1.08x
-# Qiskit's CX count in 1.5x its time (4 x 3: 1.06x in 2.1x; docs/performance.md).
+# Level 1, the default, balances time and quality: on IBM Paris 2 x 2 trials give 1.03x
+# Qiskit's CX count in 1.1x its time, on the 127/133-qubit Sherbrooke and Torino 0.89-1.10x
+# in 1.0-1.5x (docs/performance.md).
 _TRIALS = {0: 1, 1: 2, 2: 8, 3: 16}
 # Routing runs per layout candidate (different tie-breaks); the best is kept. When the
 # circuit is two-qubit gates only (besides final measurements), one of them is the
