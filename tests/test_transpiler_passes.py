@@ -249,6 +249,13 @@ TWO_QUBIT_TARGETS = {
     ([Instruction("swap", (1, 0)), Instruction("cx", (1, 0)), Instruction("h", (0,))], 2),
     ([Instruction("cp", (0, 1), (0.7,)), Instruction("swap", (0, 1))], 3),  # not 5
     ([Instruction("cx", (0, 1)), Instruction("h", (1,)), Instruction("swap", (0, 1))], 4),
+    # Across gates that commute with the CX: diagonal on its control, X-type on its target.
+    ([Instruction("cx", (0, 1)), Instruction("t", (0,)), Instruction("sx", (1,)),
+      Instruction("swap", (0, 1))], 2),
+    ([Instruction("cx", (0, 1)), Instruction("t", (1,)), Instruction("swap", (0, 1))], 4),
+    ([Instruction("swap", (0, 1)), Instruction("x", (1,)), Instruction("rz", (0,), (0.2,)),
+      Instruction("cx", (0, 1))], 2),
+    ([Instruction("swap", (0, 1)), Instruction("x", (0,)), Instruction("cx", (0, 1))], 4),
 ])
 def test_a_swap_next_to_a_cx_on_its_pair_cancels_one_on_every_device(name, ops, entanglers):
     from qfoundry.transpiler.basis import translate_2q

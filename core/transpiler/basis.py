@@ -275,23 +275,42 @@ def _previous_cx(out: list[Instruction | None],
     for k in range(len(out) - 1, max(-1, len(out) - 1 - limit), -1):
         op = out[k]
         if op is not None and (a in op.qubits or b in op.qubits):
-            return (c, t) if start <= k < end else None
+            if start <= k < end:
+                return c, t
+            if not _commutes_with_cx(op, c, t):
+                return None
     return None
+
+
+#: Single-qubit gates that commute with a CX on its control (diagonal) or its target
+#: (rotations about X): a CX and a SWAP on the same pair still cancel across them.
+_ON_CONTROL = frozenset({"rz", "p", "u1", "t", "tdg", "s", "sdg", "z", "id"})
+_ON_TARGET = frozenset({"x", "sx", "sxdg", "rx", "id"})
+
+
+def _commutes_with_cx(op: Instruction, c: int, t: int) -> bool:
+    if len(op.qubits) != 1 or op.condition is not None:
+        return False
+    q = op.qubits[0]
+    return op.name in _ON_CONTROL if q == c else q == t and op.name in _ON_TARGET
 
 
 def _neighbour_cx(seq: list[Instruction], start: int, step: int, a: int, b: int,
                   limit: int = 64) -> int | None:
-    """Index of the first instruction touching ``a`` or ``b`` in ``seq``, walking from
-    index ``start`` by ``step`` (1 or -1, at most ``limit`` steps), if it is an
-    unconditioned CX on exactly that pair."""
+    """Index of the first CX on exactly the pair ``a, b`` in ``seq``, walking from index
+    ``start`` by ``step`` (1 or -1, at most ``limit`` steps), if nothing before it
+    touches ``a`` or ``b`` but single-qubit gates that commute with it."""
     stop = max(-1, start - limit) if step < 0 else min(len(seq), start + limit)
+    between: list[Instruction] = []  # single-qubit gates it may commute past
     for k in range(start, stop, step):
         op = seq[k]
         qs = op.qubits
         if a in qs or b in qs:
             if op.name in ("cx", "CX") and op.condition is None and qs in ((a, b), (b, a)):
-                return k
-            return None
+                return k if all(_commutes_with_cx(g, *qs) for g in between) else None
+            if len(qs) != 1 or op.condition is not None:
+                return None
+            between.append(op)
     return None
 
 
