@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["circuit_to_qobj"]
+__all__ = ["circuit_to_qobj", "to_qfoundry"]
 
 
 def _experiment(qc: Any) -> dict[str, Any]:
@@ -75,3 +75,12 @@ def circuit_to_qobj(circuits: Any, shots: int = 1024, seed: int | None = None,
         config["seed_simulator"] = seed
     return {"qobj_id": "bench", "type": "QASM", "schema_version": "1.3.0", "header": {},
             "config": config, "experiments": [_experiment(qc) for qc in circuits]}
+
+
+def to_qfoundry(qc: Any) -> Any:
+    """A Qiskit circuit as a qfoundry Circuit, instruction for instruction (``unitary``
+    blocks stay matrices; going through OpenQASM would pre-synthesise them)."""
+    from qfoundry.assemble import circuit_from_experiment
+    from qfoundry.qobj import QasmQobj
+
+    return circuit_from_experiment(QasmQobj.from_dict(circuit_to_qobj(qc)).experiments[0])

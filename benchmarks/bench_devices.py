@@ -23,17 +23,20 @@ machine are noisy: compare the ratios, measured side by side in one run.
 from __future__ import annotations
 
 import os
+import sys
 
 # One thread each, as in bench_transpiler.py (Qiskit's Rust passes and Aer use thread
-# pools; qfoundry runs one experiment on one core here).
-for _var in ("RAYON_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+# pools; qfoundry runs one experiment on one core here). --unpinned leaves the default
+# environment: Qiskit's SabreLayout and BLAS then use every core.
+if "--unpinned" not in sys.argv:
+    for _var in ("RAYON_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                 "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -42,7 +45,7 @@ from typing import Any  # noqa: E402
 warnings.filterwarnings("ignore")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_transpiler import to_qfoundry  # noqa: E402
+from _qiskit_convert import to_qfoundry  # noqa: E402
 
 import qfoundry  # noqa: E402
 from qfoundry.transpiler import transpile  # noqa: E402
@@ -53,6 +56,30 @@ TWO_QUBIT = ("cx", "ecr", "cz")
 def two_qubit_count(ops: Any) -> int:
     """CX-equivalent count: every ECR, CZ or CX is one."""
     return sum(n for name, n in dict(ops).items() if name in TWO_QUBIT)
+
+
+def estimated_success(circuit: Any, target: Any) -> float:
+    """Product of (1 - calibrated error) over every gate and readout of a mapped circuit
+    (a SWAP would count three two-qubit gates; mapped circuits have none): the
+    first-order chance that nothing fails, which the noise-aware layout maximises."""
+    ro, sq, pair = target.readout_error, target.single_qubit_error, target.edge_error
+    log_p = 0.0
+    for op in circuit.data:
+        qs = op.qubits
+        if op.name in ("barrier", "delay"):
+            continue
+        if op.name == "measure":
+            e = ro[qs[0]]
+        elif len(qs) == 2:
+            e = pair(*qs)
+        elif op.name in ("rz", "id"):  # virtual: no pulse, no calibrated error
+            e = 0.0
+        else:
+            e = sq[qs[0]]
+        if e >= 1.0:
+            return 0.0
+        log_p += math.log1p(-e)
+    return math.exp(log_p)
 
 
 def ghz(n: int) -> Any:
@@ -88,11 +115,14 @@ def part_transpile(repeat: int, seeds: int) -> str:
     from qiskit import transpile as qiskit_transpile
     from qiskit_ibm_runtime.fake_provider import FakeSherbrooke, FakeTorino
 
+    from qfoundry.transpiler.target import Target
+
     lines = ["| device | circuit | 2q qiskit | 2q ours (ratio) | time qiskit | time ours "
-             "(ratio) |", "|---|---|---|---|---|---|"]
+             "(ratio) | est. success qiskit | ours |", "|---|---|---|---|---|---|---|---|"]
     ratios_cx, ratios_t = [], []
     for name, fake in (("sherbrooke", FakeSherbrooke()), ("torino", FakeTorino())):
         device = qfoundry.get_device(f"fake_{name}")
+        target = Target.from_any(device)
         fake.target  # noqa: B018 - built once, as the device is parsed once
         for cname, qc in circuits():
             ours_in = to_qfoundry(qc)
@@ -106,17 +136,23 @@ def part_transpile(repeat: int, seeds: int) -> str:
                     ours, t = _timed(transpile, ours_in, device, seed=seed)
                     t_o = min(t_o, t)
                 rows.append((two_qubit_count(theirs.count_ops()),
-                             two_qubit_count(ours.count_ops()), t_q, t_o))
+                             two_qubit_count(ours.count_ops()), t_q, t_o,
+                             estimated_success(to_qfoundry(theirs), target),
+                             estimated_success(ours, target)))
                 print(f"  {name} {cname} seed {seed}: 2q {rows[-1][1]} / qiskit {rows[-1][0]}"
-                      f", {t_o * 1e3:.0f} ms / qiskit {t_q * 1e3:.0f} ms", file=sys.stderr)
+                      f", {t_o * 1e3:.0f} ms / qiskit {t_q * 1e3:.0f} ms, success "
+                      f"{rows[-1][5]:.2e} / qiskit {rows[-1][4]:.2e}", file=sys.stderr)
             cx_q, cx_o = (statistics.fmean(r[i] for r in rows) for i in (0, 1))
             t_q, t_o = (statistics.fmean(r[i] for r in rows) for i in (2, 3))
+            p_q, p_o = (statistics.geometric_mean(max(r[i], 1e-300) for r in rows)
+                        for i in (4, 5))
             r_cx = statistics.fmean(r[1] / max(r[0], 1) for r in rows)
             r_t = statistics.geometric_mean(r[3] / r[2] for r in rows)
             ratios_cx.append(r_cx)
             ratios_t.append(r_t)
             lines.append(f"| {name} | {cname} | {cx_q:.0f} | {cx_o:.0f} ({r_cx:.2f}) | "
-                         f"{t_q * 1e3:.0f} ms | {t_o * 1e3:.0f} ms ({r_t:.2f}x) |")
+                         f"{t_q * 1e3:.0f} ms | {t_o * 1e3:.0f} ms ({r_t:.2f}x) | "
+                         f"{p_q:.2e} | {p_o:.2e} |")
     lines.append("")
     lines.append(f"Mean 2q ratio {statistics.fmean(ratios_cx):.3f}, geometric mean time ratio "
                  f"{statistics.geometric_mean(ratios_t):.2f}x ({seeds} seeds, best of "
@@ -144,7 +180,7 @@ def part_ghz(repeat: int, sizes: tuple[int, ...] = (5, 12, 20), shots: int = 100
 
     def ours_cold(qc):
         from qfoundry import registry
-        from qfoundry.noise import model as noise
+        from qfoundry.noise import for_runs as noise
 
         # As a new process's first run: the device file parsed, the noise model built.
         registry.reset_registry()
@@ -195,6 +231,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--sizes", type=int, nargs="+", default=[5, 12, 20],
                         help="GHZ sizes of part ghz")
+    parser.add_argument("--unpinned", action="store_true",
+                        help="do not pin Qiskit, Aer and BLAS to one thread")
     args = parser.parse_args()
     import qiskit
     import qiskit_aer
@@ -202,7 +240,8 @@ def main() -> None:
 
     print(f"python {platform.python_version()}, qiskit {qiskit.__version__}, qiskit-aer "
           f"{qiskit_aer.__version__}, qiskit-ibm-runtime {qiskit_ibm_runtime.__version__}, "
-          f"{platform.machine()}, {os.cpu_count()} cores; best of {args.repeat}\n")
+          f"{platform.machine()}, {os.cpu_count()} cores; best of {args.repeat}; "
+          f"RAYON_NUM_THREADS={os.environ.get('RAYON_NUM_THREADS', 'unset')}\n")
     if args.part in ("transpile", "all"):
         print(part_transpile(args.repeat, args.seeds) + "\n")
     if args.part in ("ghz", "all"):

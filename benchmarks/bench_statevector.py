@@ -159,8 +159,13 @@ def _case(circuits: Any, shots: int, peers: dict, skip: set[str], qf_options: di
 
 def bench(label: str, runs: dict, repeat: int) -> dict[str, float | None]:
     best: dict[str, float | None] = {k: float("inf") for k in runs}
-    for _ in range(repeat):
-        for name, fn in runs.items():  # interleaved, so background load hits all alike
+    names = list(runs)
+    for rep in range(repeat):
+        # Interleaved, so background load hits all alike, and the order rotated each
+        # round: whoever runs right after a peer's large run (its memory being returned
+        # to the OS) is a different simulator each time, so best-of-N leaves it out.
+        for name in names[rep % len(names):] + names[:rep % len(names)]:
+            fn = runs[name]
             if best[name] is None:
                 continue
             try:
@@ -194,7 +199,7 @@ def _rss() -> tuple[int, int]:
 
 def child(spec: str) -> None:
     """Run one simulator twice in this fresh process; print a JSON line."""
-    sim, path, threads = spec.split(",")
+    sim, path, threads = spec.split(",", 2)
     if sim == "qfoundry":
         qobj = qfoundry.QasmQobj.from_dict(json.loads(Path(path).read_text()))
         backend = qfoundry.get_backend("qasm_simulator")

@@ -8,8 +8,9 @@ the same device: qfoundry for ``devices/paris.toml``, Qiskit for ``FakeParisV2``
 calibration). For each circuit and seed the table reports the CX count and depth of each
 output and the transpile time (best of ``--repeat``), then the ratios qfoundry / Qiskit
 (so < 1 means fewer CX, shallower, or faster for qfoundry). Two qfoundry layouts are
-measured: the default noise-aware one (minimises the estimated error, where a SWAP counts
-as three calibrated CX errors) and ``layout_method="sabre"`` (minimises SWAPs, as Qiskit).
+measured: the default noise-aware one (fewest SWAPs, then the routed circuit moved to the
+lowest-error place it fits, as Qiskit's VF2PostLayout) and ``layout_method="sabre"``
+(fewest SWAPs, left where SABRE put it).
 Needs the ``oracle`` extra (qiskit, qiskit-ibm-runtime).
 """
 
@@ -36,20 +37,12 @@ warnings.filterwarnings("ignore")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _qiskit_convert import circuit_to_qobj  # noqa: E402
+from _qiskit_convert import to_qfoundry  # noqa: E402
 
 import qfoundry  # noqa: E402
-from qfoundry.assemble import circuit_from_experiment  # noqa: E402
-from qfoundry.qobj import QasmQobj  # noqa: E402
 from qfoundry.transpiler import transpile  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def to_qfoundry(qc: Any) -> Any:
-    """A Qiskit circuit as a qfoundry Circuit, instruction for instruction (``unitary``
-    blocks stay matrices; going through OpenQASM would pre-synthesise them)."""
-    return circuit_from_experiment(QasmQobj.from_dict(circuit_to_qobj(qc)).experiments[0])
 
 
 def suite() -> list[tuple[str, Any]]:

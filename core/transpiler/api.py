@@ -73,8 +73,9 @@ def transpile(circuits: Any, backend: Any, *, seed: int | None = None,
         trials).
     :param initial_layout: ``[p0, p1, ...]`` or ``{virtual: physical}`` placing every
         circuit qubit; overrides the layout search.
-    :param layout_method: ``"noise_aware"`` (default at level >= 1), ``"sabre"`` (fewest
-        SWAPs, error-weighted) or ``"trivial"``.
+    :param layout_method: ``"noise_aware"`` (default at level >= 1: fewest SWAPs, then
+        the routed circuit moved to its lowest-error placement), ``"sabre"`` (fewest
+        SWAPs, not moved) or ``"trivial"``.
     :returns: one circuit per input (a single one for a single input) on the device's
         qubits, with ``metadata["initial_layout"]`` and ``metadata["final_layout"]``
         (circuit qubit -> physical qubit). Measurements keep the input's classical bits.

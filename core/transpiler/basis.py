@@ -15,11 +15,13 @@ Translation runs in two steps around routing:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import numpy as np
 
 from ..circuit import Instruction
+from ..circuit_parts import fast_instruction
 from ..errors import TranspilerError
 from ..gates import GATES, gate_matrix
 from .decompose import is_identity_up_to_phase, synth_1q, synth_2q
@@ -46,7 +48,7 @@ def op_matrix(op: Instruction) -> np.ndarray:
 
 def _sub(op: Instruction, name: str, qubits: tuple[int, ...], params: tuple = ()
          ) -> Instruction:
-    return Instruction(name, qubits, params, (), op.condition)
+    return fast_instruction(name, qubits, params, (), op.condition)
 
 
 def _expand(op: Instruction) -> list[Instruction] | None:
@@ -130,10 +132,14 @@ def translate_2q(ops: Iterable[Instruction], target: Target) -> list[Instruction
     ``unitary`` instructions for the single-qubit stage to merge and synthesise.
     """
     ops = list(ops)
-    out: list[Instruction] = []
+    out: list[Instruction | None] = []  # None: a CX a SWAP cancelled
+    spans: dict[int, tuple[int, int, int, int]] = {}  # see _cx
+    skip: set[int] = set()  # CX that a SWAP before them cancelled
     for i, op in enumerate(ops):
+        if i in skip:
+            continue
         if op.name == "swap" and len(op.qubits) == 2:
-            _swap(op, target, out, ops, i)
+            _swap(op, target, out, ops, i, spans, skip)
         elif op.name in NON_GATES:
             if op.name == "reset" and "reset" not in target.basis_gates:
                 raise TranspilerError(f"reset on qubit {op.qubits[0]}: {target.name} has no "
@@ -142,12 +148,12 @@ def translate_2q(ops: Iterable[Instruction], target: Target) -> list[Instruction
         elif len(op.qubits) == 1:
             out.append(op)
         elif len(op.qubits) == 2:
-            _two_qubit(op, target, out)
+            _two_qubit(op, target, out, spans)
         elif op.name in target.basis_gates and target.edges is None:
             out.append(op)
         else:
             raise TranspilerError(f"{op.name} on {list(op.qubits)}: unroll before translating")
-    return out
+    return [op for op in out if op is not None]
 
 
 #: IBM calibrates the fractional ``rzz(theta)`` for 0 < theta <= pi/2 only.
@@ -177,7 +183,8 @@ def _fold_rzz(op: Instruction, out: list[Instruction]) -> None:
         out.append(op if rest == theta else _sub(op, "rzz", (a, b), (rest,)))
 
 
-def _two_qubit(op: Instruction, target: Target, out: list[Instruction]) -> None:
+def _two_qubit(op: Instruction, target: Target, out: list[Instruction],
+               spans: dict[int, tuple[int, int, int, int]] | None = None) -> None:
     a, b = op.qubits
     ent = target.entangler
     if op.name == "rzz" and "rzz" in target.basis_gates \
@@ -185,18 +192,18 @@ def _two_qubit(op: Instruction, target: Target, out: list[Instruction]) -> None:
         # rzz is symmetric: either calibrated direction runs it.
         _fold_rzz(op if target.is_native_pair(a, b) else _sub(op, "rzz", (b, a), op.params),
                   out)
+    elif op.name in ("cx", "CX"):  # (native or not: _cx records it for _swap)
+        _cx(a, b, op, target, out, spans)
     elif (op.name == ent or op.name in target.basis_gates) and target.is_native_pair(a, b):
         out.append(op)
-    elif op.name in ("cx", "CX"):
-        _cx(a, b, op, target, out)
     elif op.name == "swap":
-        _swap(op, target, out)
+        _swap(op, target, out, spans=spans)
     else:
         parts = _expand(op)
         if parts is not None:
             for part in parts:
                 if len(part.qubits) == 2:
-                    _two_qubit(part, target, out)
+                    _two_qubit(part, target, out, spans)
                 else:
                     out.append(part)
             return
@@ -209,60 +216,161 @@ def _two_qubit(op: Instruction, target: Target, out: list[Instruction]) -> None:
         for name, qs, params in ops2:
             qubits = tuple(local[q] for q in qs)
             if name == "cx":
-                _cx(*qubits, op, target, out)
+                _cx(*qubits, op, target, out, spans)
             else:
                 out.append(_sub(op, name, qubits, params))
 
 
-def _swap(op: Instruction, target: Target, out: list[Instruction],
-          ops: list[Instruction] | None = None, index: int = 0) -> None:
-    """SWAP as three CX. With one native direction, two of them use it; with both, the
-    orientation is chosen so that a CX on the same pair just before (or just after) the
-    SWAP cancels against the SWAP's first (or last) CX."""
+def _swap(op: Instruction, target: Target, out: list[Instruction | None],
+          ops: list[Instruction] | None = None, index: int = 0,
+          spans: dict[int, tuple[int, int, int, int]] | None = None,
+          skip: set[int] | None = None) -> None:
+    """SWAP as three CX, oriented so that a CX on the same pair just before the SWAP (or
+    just after it) cancels against the SWAP's first (or last) CX: the pair is dropped
+    here, on any device, so SWAP after CX costs two entanglers, not four. Otherwise,
+    with one native direction, two of the three use it."""
     a, b = op.qubits
-    if target.is_native_pair(a, b) != target.is_native_pair(b, a):
+    prev = _previous_cx(out, spans, a, b)
+    if prev is not None and spans is not None:  # CX(x, y) then SWAP = CX(y, x) CX(x, y)
+        _, _, start, end = spans.pop(a)
+        del spans[b]
+        for k in range(start, end):
+            out[k] = None
+        x, y = prev
+        for c, t in ((y, x), (x, y)):
+            _cx(c, t, op, target, out, spans)
+        return
+    after = _neighbour_cx(ops, index + 1, 1, a, b) if ops else None
+    if after is not None and skip is not None:  # SWAP then CX(x, y) = CX(x, y) CX(y, x)
+        x, y = ops[after].qubits  # type: ignore[index]
+        skip.add(after)
+        for c, t in ((x, y), (y, x)):
+            _cx(c, t, op, target, out, spans)
+        return
+    if prev is not None:
+        x, y = prev
+    elif after is not None:
+        x, y = ops[after].qubits  # type: ignore[index]
+    elif target.is_native_pair(a, b) != target.is_native_pair(b, a):
         x, y = (a, b) if target.is_native_pair(a, b) else (b, a)
     else:
-        x, y = _neighbour_cx(out, reversed, a, b) or (
-            _neighbour_cx(ops, lambda seq: iter(seq[index + 1:]), a, b) if ops else None
-        ) or (a, b)
+        x, y = a, b
     for c, t in ((x, y), (y, x), (x, y)):
-        _cx(c, t, op, target, out)
+        _cx(c, t, op, target, out, spans)
 
 
-def _neighbour_cx(seq: list[Instruction], order, a: int, b: int, limit: int = 64
-                  ) -> tuple[int, int] | None:
-    """Qubits of the first instruction touching ``a`` or ``b`` in ``order(seq)`` if it
-    is an unconditioned CX on exactly that pair."""
-    for k, op in enumerate(order(seq)):
-        if k >= limit:
-            return None
-        if a in op.qubits or b in op.qubits:
-            if op.name in ("cx", "CX") and set(op.qubits) == {a, b} and op.condition is None:
-                return op.qubits  # type: ignore[return-value]
-            return None
+def _previous_cx(out: list[Instruction | None],
+                 spans: dict[int, tuple[int, int, int, int]] | None, a: int, b: int,
+                 limit: int = 64) -> tuple[int, int] | None:
+    """The CX on the pair ``a, b`` that the output ends with on both qubits, if any: the
+    last instruction touching ``a`` or ``b`` is part of how that CX was written
+    (``spans[q]``: control, target and the output slice of the last CX on ``q``)."""
+    if spans is None:
+        k = _neighbour_cx(out, len(out) - 1, -1, a, b, limit)  # type: ignore[arg-type]
+        return None if k is None else out[k].qubits  # type: ignore[union-attr,return-value]
+    span = spans.get(a)
+    if span is None or spans.get(b) is not span:
+        return None
+    c, t, start, end = span
+    for k in range(len(out) - 1, max(-1, len(out) - 1 - limit), -1):
+        op = out[k]
+        if op is not None and (a in op.qubits or b in op.qubits):
+            if start <= k < end:
+                return c, t
+            if not _commutes_with_cx(op, c, t):
+                return None
     return None
 
 
-def _cx(a: int, b: int, op: Instruction, target: Target, out: list[Instruction]) -> None:
+#: Single-qubit gates that commute with a CX on its control (diagonal) or its target
+#: (rotations about X): a CX and a SWAP on the same pair still cancel across them.
+_ON_CONTROL = frozenset({"rz", "p", "u1", "t", "tdg", "s", "sdg", "z", "id"})
+_ON_TARGET = frozenset({"x", "sx", "sxdg", "rx", "id"})
+
+
+def _commutes_with_cx(op: Instruction, c: int, t: int) -> bool:
+    if len(op.qubits) != 1 or op.condition is not None:
+        return False
+    q = op.qubits[0]
+    return op.name in _ON_CONTROL if q == c else q == t and op.name in _ON_TARGET
+
+
+def _neighbour_cx(seq: list[Instruction], start: int, step: int, a: int, b: int,
+                  limit: int = 64) -> int | None:
+    """Index of the first CX on exactly the pair ``a, b`` in ``seq``, walking from index
+    ``start`` by ``step`` (1 or -1, at most ``limit`` steps), if nothing before it
+    touches ``a`` or ``b`` but single-qubit gates that commute with it."""
+    stop = max(-1, start - limit) if step < 0 else min(len(seq), start + limit)
+    between: list[Instruction] = []  # single-qubit gates it may commute past
+    for k in range(start, stop, step):
+        op = seq[k]
+        qs = op.qubits
+        if a in qs or b in qs:
+            if op.name in ("cx", "CX") and op.condition is None and qs in ((a, b), (b, a)):
+                return k if all(_commutes_with_cx(g, *qs) for g in between) else None
+            if len(qs) != 1 or op.condition is not None:
+                return None
+            between.append(op)
+    return None
+
+
+def _cx(a: int, b: int, op: Instruction, target: Target, out: list[Instruction],
+        spans: dict[int, tuple[int, int, int, int]] | None = None) -> None:
     if not (target.is_native_pair(a, b) or target.is_native_pair(b, a)):
         raise TranspilerError(f"{op.name} on qubits ({a}, {b}): they are not coupled on "
                               f"{target.name} (route the circuit first)")
+    start = len(out)
+    _write_cx(a, b, op, target, out)
+    if spans is not None and op.condition is None:
+        spans[a] = spans[b] = (a, b, start, len(out))
+
+
+def _write_cx(a: int, b: int, op: Instruction, target: Target, out: list[Instruction]
+              ) -> None:
     ent = target.entangler
     if ent == "cx" and target.is_native_pair(a, b):
-        out.append(_sub(op, "cx", (a, b)))
+        out.append(op if op.name == "cx" and op.qubits == (a, b) else _sub(op, "cx", (a, b)))
         return
     reverse = not target.is_native_pair(a, b)
-    pre_a, pre_b, post_a, post_b = target.cx_in_entangler[reverse]
-    out += [_sub(op, "unitary", (a,), (pre_a,)), _sub(op, "unitary", (b,), (pre_b,)),
-            _sub(op, ent, (b, a) if reverse else (a, b)),
-            _sub(op, "unitary", (a,), (post_a,)), _sub(op, "unitary", (b,), (post_b,))]
+    if op.condition is None:  # the corrections, made once per device (immutable)
+        pre_a, pre_b, post_a, post_b = target.cx_correction_ops(a, b, reverse)
+        if pre_a is not None:
+            out.append(pre_a)
+        if pre_b is not None:
+            out.append(pre_b)
+        out.append(fast_instruction(ent, (b, a) if reverse else (a, b)))
+        if post_a is not None:
+            out.append(post_a)
+        if post_b is not None:
+            out.append(post_b)
+        return
+    pre_a, pre_b, post_a, post_b = target.cx_corrections[reverse]
+    for q, gate in ((a, pre_a), (b, pre_b)):
+        if gate is not None:
+            out.append(_sub(op, gate[0], (q,), gate[1]))
+    out.append(_sub(op, ent, (b, a) if reverse else (a, b)))
+    for q, gate in ((a, post_a), (b, post_b)):
+        if gate is not None:
+            out.append(_sub(op, gate[0], (q,), gate[1]))
 
 
-def synth_1q_ops(op: Instruction, u: np.ndarray, target: Target) -> list[Instruction]:
-    """Single-qubit unitary ``u`` as the device's gates (empty for an identity)."""
+def synth_1q_ops(op: Instruction, u: np.ndarray | tuple, target: Target
+                 ) -> list[Instruction]:
+    """Single-qubit unitary ``u`` (a matrix or its row-major entries) as the device's
+    gates (empty for an identity)."""
     q = op.qubits
-    return [Instruction(name, q, tuple(float(p) for p in params), (), op.condition)
-            for name, params in synth_1q(u, target.oneq_basis,
-                                         use_x="x" in target.basis_gates)]
+    use_x = "x" in target.basis_gates
+    if isinstance(u, tuple):  # entries: the same product recurs (corrections, SWAPs)
+        gates = _synth_entries(u, target.oneq_basis, use_x)
+    else:
+        gates = tuple((name, tuple(float(p) for p in params))
+                      for name, params in synth_1q(u, target.oneq_basis, use_x=use_x))
+    return [fast_instruction(name, q, params, (), op.condition) for name, params in gates]
+
+
+@functools.lru_cache(maxsize=8192)
+def _synth_entries(u: tuple, basis: str, use_x: bool
+                   ) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    return tuple((name, tuple(float(p) for p in params))
+                 for name, params in synth_1q(u, basis, use_x=use_x))
 

@@ -8,8 +8,9 @@
   :func:`sabre_layouts` proposes candidates, each refined by SABRE's forward-backward
   passes (Li et al. 2019): one seeded on the connected region of the device with the
   lowest gate and readout errors, the others random. The pipeline routes every candidate
-  and keeps the one whose routed circuit has the lowest estimated error
-  (:func:`estimated_error`: calibrated errors of every CX, SWAP and readout it uses).
+  and keeps the routing with the fewest SWAPs; :func:`post_layout` then moves it to the
+  placement with the lowest estimated error (:func:`estimated_error`: calibrated errors
+  of every CX, SWAP and readout it uses) among those its qubit graph fits, gate for gate.
 
 A layout here is a full permutation: ``layout[v]`` is the physical qubit of virtual qubit
 ``v``, where ``v >= circuit.num_qubits`` are the idle ancillas routing may move through.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import operator
 import random
+import weakref
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -29,20 +31,39 @@ from .sabre import Dag, sabre_pass
 from .target import Target
 
 __all__ = ["trivial_layout", "user_layout", "perfect_layouts", "sabre_layouts",
-           "estimated_error", "CircuitStats", "complete_layout"]
+           "post_layout", "estimated_error", "CircuitStats", "complete_layout"]
 
 
 class CircuitStats:
-    """What layout scoring needs from a circuit: interactions, gate and readout use."""
+    """What layout scoring needs from a circuit: interactions, gate and readout use.
 
-    def __init__(self, ops: Sequence[Instruction], n_virtual: int):
+    ``index`` (optional) renumbers the qubits (``index[q]`` for ``q``), so the routed
+    circuit's physical qubits can be scored as the virtual qubits of a new placement
+    (:func:`post_layout`). A SWAP weighs three two-qubit gates.
+    """
+
+    def __init__(self, ops: Sequence[Instruction], n_virtual: int,
+                 index: Mapping[int, int] | None = None):
         self.n_virtual = n_virtual
-        self.pairs = [op.qubits for op in ops if len(op.qubits) == 2 and op.name != "barrier"]
-        self.weights = Counter((min(a, b), max(a, b)) for a, b in self.pairs)
-        self.oneq = Counter(op.qubits[0] for op in ops
-                            if len(op.qubits) == 1 and op.name not in ("measure", "barrier",
-                                                                       "delay"))
-        self.measured = {op.qubits[0] for op in ops if op.name == "measure"}
+        self.pairs: list[tuple[int, ...]] = []
+        self.weights: Counter[tuple[int, int]] = Counter()
+        self.oneq: Counter[int] = Counter()
+        self.measured: set[int] = set()
+        for op in ops:
+            name, qs = op.name, op.qubits
+            if name == "barrier":
+                continue
+            if index is not None:
+                qs = tuple([index[q] for q in qs])
+            if len(qs) == 2:
+                a, b = qs
+                self.pairs.append(qs)
+                self.weights[(a, b) if a < b else (b, a)] += 3 if name == "swap" else 1
+            elif len(qs) == 1:
+                if name == "measure":
+                    self.measured.add(qs[0])
+                elif name != "delay":
+                    self.oneq[qs[0]] += 1
         self.adjacency: dict[int, set[int]] = {}
         for a, b in self.weights:
             self.adjacency.setdefault(a, set()).add(b)
@@ -110,12 +131,17 @@ def _perfect_cost(mapping: dict[int, int], stats: CircuitStats, target: Target) 
             + sum(stats.node_cost(v, p, target) for v, p in mapping.items()))
 
 
-def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 20000,
-                    max_solutions: int = 500) -> list[int] | None:
+def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 5000,
+                    better_than: float = float("inf")) -> list[int] | None:
     """The lowest-error layout needing no SWAP, or None if none is found within budget.
 
     Qubits are placed in breadth-first order of the interaction graph, each one next to
-    an already placed partner, so the search only tries physical neighbours.
+    an already placed partner, so the search only tries physical neighbours. It is a
+    branch and bound: a placement's error grows with every qubit placed (its readout and
+    gate errors, the errors of its pairs with placed partners, weighted by use), so a
+    branch stops as soon as it costs more than the best complete placement, and the
+    cheapest candidates are tried first. ``budget`` bounds the candidates examined;
+    only placements cheaper than ``better_than`` count (a known one prunes from the start).
     """
     adj = stats.adjacency
     if not adj:
@@ -134,49 +160,109 @@ def perfect_layouts(stats: CircuitStats, target: Target, *, budget: int = 20000,
                 if u in remaining:
                     remaining.discard(u)
                     queue.append(u)
-    best: tuple[float, dict[int, int]] | None = None
+    position = {v: k for k, v in enumerate(order)}
+    # For each qubit in order: its partners placed before it, with their pair weights.
+    earlier = [[(u, stats.weights[(min(u, v), max(u, v))]) for u in adj[v]
+                if position[u] < k] for k, v in enumerate(order)]
+    errors = target.edge_errors
+    node = [[stats.node_cost(v, p, target) for p in range(target.n_qubits)] for v in order]
+    # rest[k]: a lower bound on what placing order[k:] adds (cheapest qubit, cheapest pair).
+    cheapest_pair = min(target.two_qubit_error.values(), default=0.0)
+    rest = [0.0] * (len(order) + 1)
+    for k in range(len(order) - 1, -1, -1):
+        rest[k] = rest[k + 1] + min(node[k]) + cheapest_pair * sum(w for _, w in earlier[k])
+    best_cost = better_than
+    best: dict[int, int] | None = None
     steps = 0
-    found = 0
     mapping: dict[int, int] = {}
     used: set[int] = set()
 
-    def search(k: int) -> bool:
-        nonlocal best, steps, found
+    def search(k: int, cost: float) -> bool:
+        nonlocal best, best_cost, steps
         if k == len(order):
-            cost = _perfect_cost(mapping, stats, target)
-            if best is None or cost < best[0]:
-                best = (cost, dict(mapping))
-            found += 1
-            return found >= max_solutions
+            best_cost, best = cost, dict(mapping)
+            return False
         v = order[k]
-        placed = [u for u in adj[v] if u in mapping]
+        placed = earlier[k]
         if placed:
-            cands = [p for p in dev[mapping[placed[0]]] if p not in used]
+            cands = [p for p in dev[mapping[placed[0][0]]] if p not in used]
         else:
             cands = [p for p in range(target.n_qubits) if p not in used]
+        need = len(adj[v])
+        bound = rest[k + 1]
+        scored = []
+        here = node[k]
+        steps += len(cands)
         for p in cands:
-            steps += 1
+            if len(dev[p]) < need:
+                continue
+            row = errors[p]
+            inc = here[p]
+            for u, w in placed:
+                q = mapping[u]
+                if q not in dev[p]:
+                    break
+                inc += w * row[q]
+            else:
+                if cost + inc + bound < best_cost:
+                    scored.append((inc, p))
+        scored.sort()
+        for inc, p in scored:
+            if cost + inc + bound >= best_cost:
+                break
             if steps > budget:
                 return True
-            if len(dev[p]) < len(adj[v]):
-                continue
-            if all(mapping[u] in dev[p] for u in placed):
-                mapping[v] = p
-                used.add(p)
-                if search(k + 1):
-                    return True
-                del mapping[v]
-                used.discard(p)
+            mapping[v] = p
+            used.add(p)
+            stop = search(k + 1, cost + inc)
+            del mapping[v]
+            used.discard(p)
+            if stop:
+                return True
         return False
 
-    search(0)
+    search(0, 0.0)
     if best is None:
         return None
-    return _place_idle(dict(best[1]), stats, target)
+    return _place_idle(best, stats, target)
+
+
+def post_layout(ops: Sequence[Instruction], target: Target) -> list[int] | None:
+    """A relabelling of the physical qubits of routed ``ops`` with a lower estimated
+    error, or None when the current placement is already the best found.
+
+    As Qiskit's VF2PostLayout: routing minimises SWAPs without looking at calibration;
+    the routed circuit's qubit graph (its two-qubit gates and SWAPs, all on coupled
+    pairs) is then embedded anywhere on the device it fits, and the embedding with the
+    lowest calibrated error wins. The gate count stays the same, so this noise-awareness
+    costs no SWAP. Returns ``new[p]`` for every physical qubit ``p`` (a permutation).
+    """
+    used = sorted({q for op in ops if op.name != "barrier" for q in op.qubits})
+    index = {p: i for i, p in enumerate(used)}
+    stats = CircuitStats(ops, len(used), index)
+    now = _perfect_cost(dict(enumerate(used)), stats, target)
+    found = perfect_layouts(stats, target, budget=20000, better_than=now * (1 - 1e-9))
+    if found is None:
+        return None
+    return complete_layout({p: found[i] for i, p in enumerate(used)}, target)
 
 
 def _best_region(n: int, stats: CircuitStats, target: Target) -> list[int]:
-    """A connected set of ``n`` physical qubits with low errors, grown greedily."""
+    """A connected set of ``n`` physical qubits with low errors, grown greedily.
+
+    It depends on the device and ``n`` alone, and growing it from every qubit of a
+    127-qubit chip costs more than routing a small circuit: kept per Target."""
+    regions = _regions.setdefault(target, {})
+    if n not in regions:
+        regions[n] = _grow_region(n, target)
+    return list(regions[n])
+
+
+#: Target -> {size: best region} (weak: a Target lives as long as its device is cached).
+_regions: weakref.WeakKeyDictionary[Target, dict[int, list[int]]] = weakref.WeakKeyDictionary()
+
+
+def _grow_region(n: int, target: Target) -> list[int]:
     ro = target.readout_error or (0.0,) * target.n_qubits
     sq = target.single_qubit_error or (0.0,) * target.n_qubits
 
@@ -205,16 +291,21 @@ def _best_region(n: int, stats: CircuitStats, target: Target) -> list[int]:
 
 def _region_layout(stats: CircuitStats, target: Target) -> list[int]:
     """Interacting qubits placed greedily on the best region, heaviest pairs closest."""
-    active = sorted(stats.adjacency, key=lambda v: -sum(
-        w for pair, w in stats.weights.items() if v in pair))
+    partners: dict[int, list[tuple[int, int]]] = {}
+    for (a, b), w in stats.weights.items():
+        partners.setdefault(a, []).append((b, w))
+        partners.setdefault(b, []).append((a, w))
+    active = sorted(stats.adjacency, key=lambda v: -sum(w for _, w in partners[v]))
     region = _best_region(len(active), stats, target)
     dist = target.distance
     mapping: dict[int, int] = {}
     free = list(region)
     for v in active:
-        def cost(p: int, v: int = v) -> tuple[float, int]:
-            pull = sum(w * dist[p][mapping[u]] for (a, b), w in stats.weights.items()
-                       for u in ((b,) if a == v else (a,) if b == v else ()) if u in mapping)
+        placed = [(mapping[u], w) for u, w in partners[v] if u in mapping]
+
+        def cost(p: int, placed: list[tuple[int, int]] = placed) -> tuple[float, int]:
+            row = dist[p]
+            pull = sum(w * row[q] for q, w in placed)
             return pull - 0.1 * sum(r in target.neighbors[p] for r in free), p
         p = min(free, key=cost)
         mapping[v] = p
@@ -223,8 +314,16 @@ def _region_layout(stats: CircuitStats, target: Target) -> list[int]:
 
 
 def sabre_layouts(stats: CircuitStats, target: Target, *, seed: int = 0, trials: int = 4,
-                  iterations: int = 2) -> list[list[int]]:
-    """Candidate layouts, each refined by forward-backward SABRE passes."""
+                  iterations: int = 2, record: list[tuple] | None = None
+                  ) -> list[list[int]]:
+    """Candidate layouts, each refined by forward-backward SABRE passes.
+
+    ``record`` (optional) receives ``(layout, events, final layout, SWAPs)`` of every
+    forward pass after the first of each candidate: a forward pass over the circuit's
+    two-qubit gates *is* a routing of a circuit made of them only, from a layout SABRE
+    has already refined, so the pipeline can rank it with its own routing trials
+    instead of routing again (the first pass starts from an unrefined layout).
+    """
     rng = random.Random(seed)
     forward = Dag.interactions(stats.pairs)
     backward = Dag.interactions(stats.pairs[::-1])
@@ -235,20 +334,28 @@ def sabre_layouts(stats: CircuitStats, target: Target, *, seed: int = 0, trials:
         else:
             layout = list(range(target.n_qubits))
             rng.shuffle(layout)
+        passes = []
         try:
-            for _ in range(iterations):
-                sabre_pass(forward, target, layout, rng)
+            for it in range(iterations):
+                if record is not None and it > 0:
+                    start, events = list(layout), []
+                    _, n_swaps = sabre_pass(forward, target, layout, rng, events)
+                    passes.append((start, events, list(layout), n_swaps))
+                else:
+                    sabre_pass(forward, target, layout, rng)
                 sabre_pass(backward, target, layout, rng)
         except TranspilerError:  # interacting qubits in disconnected parts of the device
             continue
         out.append(layout)
+        if record is not None:
+            record += passes
     return out or [_region_layout(stats, target)]
 
 
 def estimated_error(ops: Sequence[Instruction], target: Target) -> float:
     """Sum of the calibrated errors of every gate and readout in routed ``ops``: the
-    first-order failure probability the noise-aware choice minimises. A SWAP counts
-    three entangling gates."""
+    first-order failure probability the noise-aware placement minimises (and what breaks
+    ties between routings with as many SWAPs). A SWAP counts three entangling gates."""
     total = 0.0
     ro = target.readout_error
     sq = target.single_qubit_error

@@ -71,38 +71,102 @@ def _run_matrix(run: list[Instruction]) -> Entries:
 _NEVER_IDENTITY = frozenset({"sx", "x", "sxdg", "y", "z", "h", "s", "sdg", "t", "tdg"})
 
 
-def consolidate_1q(ops: Iterable[Instruction], target: Target) -> list[Instruction]:
-    """Merge every run of unconditioned single-qubit gates and resynthesise it."""
+def consolidate_1q(ops: Iterable[Instruction], target: Target, *,
+                   cancel: bool = False) -> list[Instruction]:
+    """Merge every run of unconditioned single-qubit gates and resynthesise it.
+
+    With ``cancel``, also remove pairs of identical self-inverse two-qubit gates that
+    meet once the gates between them merge away (``cz; h h; cz``), in the same pass: the
+    runs before the removed pair are taken back from the output and merged with what
+    follows, so chains cancel and the result is the fixed point that alternating merging
+    and :func:`cancel_inverse_pairs` reaches, in one walk over the circuit.
+    """
     basis = target.basis_gates
-    out: list[Instruction] = []
+    # Output entries: an instruction, a merged run (a list, flattened at the end: the
+    # same run object may serve several places), or None for a cancelled gate.
+    out: list[Instruction | list[Instruction] | None] = []
     runs: dict[int, list[Instruction]] = {}
+    last: dict[int, int] = {}  # qubit -> output index of the latest entry on it
+    before: dict[int, int | tuple[int, int]] = {}  # index -> `last` before it (cancel only)
+    made: dict[tuple, list[Instruction]] = {}  # (run matrix, qubit) -> its synthesis
 
     def flush(q: int) -> None:
-        run = runs.pop(q, None)
-        if not run:
-            return
+        run = runs.pop(q)
         if len(run) == 1 and run[0].name in basis and run[0].name in _NEVER_IDENTITY:
-            out.append(run[0])  # what the rewrite below would decide, without it
-            return
-        new = synth_1q_ops(run[0], _run_matrix(run), target)
-        if len(new) >= len(run) and all(op.name in basis for op in run):
-            out.extend(run)
+            new = run  # what the rewrite below would decide, without it
         else:
-            out.extend(new)
+            key = (_run_matrix(run), q)  # the same product recurs (corrections, SWAPs)
+            new = made.get(key)  # type: ignore[assignment]
+            if new is None:
+                new = made[key] = synth_1q_ops(run[0], key[0], target)
+            if len(new) >= len(run) and all(op.name in basis for op in run):
+                new = run
+        if new:
+            if cancel:
+                before[len(out)] = last.get(q, -1)
+            last[q] = len(out)
+            out.append(new)
+
+    def reopen(q: int) -> None:
+        """Take the merged runs ending at ``last[q]`` back into the pending run of ``q``."""
+        taken: list[Instruction] = []
+        k = last[q]
+        while k >= 0 and type(entry := out[k]) is list:
+            taken = entry + taken
+            out[k] = None
+            k = before.pop(k)  # type: ignore[assignment]
+        last[q] = k
+        if taken:
+            runs[q] = taken
 
     for op in ops:
-        if _is_1q_gate(op) and op.condition is None and not is_symbolic_op(op):
-            runs.setdefault(op.qubits[0], []).append(op)
+        qs = op.qubits
+        if len(qs) == 1 and op.name not in NON_GATES:
+            if op.condition is None and not (op.params and is_symbolic_op(op)):
+                run = runs.get(qs[0])
+                if run is None:
+                    runs[qs[0]] = [op]
+                else:
+                    run.append(op)
+                continue
+            if qs[0] in runs:  # conditioned or symbolic: translated alone, as it is
+                flush(qs[0])
+            for new in synth_each_1q([op], target):
+                if cancel:
+                    before[len(out)] = last.get(qs[0], -1)
+                last[qs[0]] = len(out)
+                out.append(new)
             continue
-        for q in op.qubits:
-            flush(q)
-        if _is_1q_gate(op):  # conditioned: translated alone, keeping its condition
-            out.extend(synth_each_1q([op], target))
-        else:
-            out.append(op)
+        for q in qs:
+            if q in runs:
+                flush(q)
+        if cancel and len(qs) == 2 and op.name in SELF_INVERSE_2Q and op.condition is None:
+            a, b = qs
+            k = last.get(a, -1)
+            prev = out[k] if k >= 0 and k == last.get(b, -1) else None
+            if isinstance(prev, Instruction) and prev.name == op.name and prev.condition is None \
+                    and (prev.qubits == qs
+                         or (op.name in SYMMETRIC_2Q and prev.qubits == (b, a))):
+                out[k] = None
+                x, y = prev.qubits
+                last[x], last[y] = before.pop(k)  # type: ignore[misc]
+                reopen(a)
+                reopen(b)
+                continue
+            before[len(out)] = (last.get(a, -1), last.get(b, -1))
+        index = len(out)
+        out.append(op)
+        for q in qs:
+            last[q] = index
     for q in list(runs):
         flush(q)
-    return out
+    flat: list[Instruction] = []
+    for entry in out:
+        if type(entry) is list:
+            flat.extend(entry)
+        elif entry is not None:
+            flat.append(entry)  # type: ignore[arg-type]
+    return flat
 
 
 def synth_each_1q(ops: Iterable[Instruction], target: Target) -> list[Instruction]:
@@ -118,28 +182,41 @@ def synth_each_1q(ops: Iterable[Instruction], target: Target) -> list[Instructio
 
 
 def cancel_inverse_pairs(ops: Iterable[Instruction]) -> tuple[list[Instruction], int]:
-    """Drop adjacent identical self-inverse two-qubit gates; returns (ops, pairs removed)."""
+    """Drop adjacent identical self-inverse two-qubit gates; returns (ops, pairs removed).
+
+    ``last[q]`` is the output index of the latest instruction on qubit ``q``; each kept
+    self-inverse gate remembers what ``last`` was on its qubits before it, so removing a
+    pair uncovers the gates before it and chains (``cx cx cx cx``) cancel too.
+    """
     out: list[Instruction | None] = []
-    last: dict[int, list[int]] = {}
+    last: dict[int, int] = {}
+    before: dict[int, tuple[int, int]] = {}
     removed = 0
     for op in ops:
-        if op.name in SELF_INVERSE_2Q and op.condition is None and len(op.qubits) == 2:
-            a, b = op.qubits
-            sa, sb = last.get(a), last.get(b)
-            if sa and sb and sa[-1] == sb[-1]:
-                prev = out[sa[-1]]
+        qs = op.qubits
+        if len(qs) == 2 and op.name in SELF_INVERSE_2Q and op.condition is None:
+            a, b = qs
+            k = last.get(a, -1)
+            if k >= 0 and k == last.get(b, -1):
+                prev = out[k]
                 if prev is not None and prev.name == op.name and prev.condition is None and (
-                        prev.qubits == op.qubits
-                        or (op.name in SYMMETRIC_2Q and prev.qubits == (b, a))):
-                    out[sa[-1]] = None
-                    sa.pop()
-                    sb.pop()
+                        prev.qubits == qs or (op.name in SYMMETRIC_2Q and prev.qubits == (b, a))):
+                    out[k] = None
+                    x, y = prev.qubits
+                    last[x], last[y] = before.pop(k)
                     removed += 1
                     continue
+            index = len(out)
+            before[index] = (last.get(a, -1), last.get(b, -1))
+            last[a] = last[b] = index
+            out.append(op)
+            continue
         index = len(out)
         out.append(op)
-        for q in op.qubits:
-            last.setdefault(q, []).append(index)
+        for q in qs:
+            last[q] = index
+    if not removed:
+        return out, 0  # type: ignore[return-value]
     return [op for op in out if op is not None], removed
 
 
@@ -206,14 +283,10 @@ def consolidate_2q(ops: Iterable[Instruction], target: Target) -> list[Instructi
 
 def optimize(ops: list[Instruction], target: Target, level: int = 1) -> list[Instruction]:
     """Level 0: translate single-qubit gates one by one. Level >= 1: merge runs and cancel
-    inverse pairs until a fixed point; level >= 2 first resynthesises two-qubit blocks."""
+    inverse pairs (one pass reaches the fixed point); level >= 2 first resynthesises
+    two-qubit blocks."""
     if level <= 0:
         return synth_each_1q(ops, target)
     if level >= 2:
         ops = consolidate_2q(ops, target)
-    for _ in range(20):
-        ops = consolidate_1q(ops, target)
-        ops, removed = cancel_inverse_pairs(ops)
-        if not removed:
-            break
-    return ops
+    return consolidate_1q(ops, target, cancel=True)

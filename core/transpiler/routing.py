@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..circuit import Instruction
+from ..circuit_parts import fast_instruction
 from ..errors import TranspilerError
 from .sabre import Dag, sabre_pass
 from .target import Target
@@ -115,6 +116,20 @@ class RoutingProblem:
         self._start_terms = _error_terms([self.ops[i] for i in self.start])
         self._final_terms = _error_terms([self.ops[i] for i in sorted(self.final)])
 
+    @property
+    def only_two_qubit_gates(self) -> bool:
+        """True when the router walks nothing but the circuit's two-qubit gates, in order
+        (no barrier, mid-circuit measurement, reset or condition): SABRE's layout passes
+        over the interaction graph are then routings of this problem (:meth:`recorded`)."""
+        return all(self.dag.two) and not any(
+            self.ops[i].clbits or self.ops[i].condition is not None for i in self.kept)
+
+    def recorded(self, target: Target, layout: Sequence[int], events: list[int],
+                 final: list[int], n_swaps: int) -> RoutingTrial:
+        """A trial from SABRE's events over this problem's DAG, routed elsewhere."""
+        return RoutingTrial(list(layout), events, n_swaps, final,
+                            self._error(target, layout, events))
+
     def check_connected(self, target: Target, layout: Sequence[int]) -> None:
         """Refuse a layout that puts a gate's qubits in disconnected parts of the device."""
         if target.edges is None:
@@ -187,7 +202,7 @@ class RoutingProblem:
                 phys = (current[qs[0]], current[qs[1]])
             else:
                 phys = tuple([current[v] for v in qs])
-            return Instruction(op.name, phys, op.params, op.clbits, op.condition, op.label)
+            return fast_instruction(op.name, phys, op.params, op.clbits, op.condition, op.label)
 
         out = [place(i) for i in self.start]
         swaps: list[tuple[int, int]] = []
@@ -195,7 +210,7 @@ class RoutingProblem:
             if ev < 0:
                 p, q = divmod(-1 - ev, n)
                 swaps.append((p, q))
-                out.append(Instruction("swap", (p, q)))
+                out.append(fast_instruction("swap", (p, q)))
                 vp, vq = p2l[p], p2l[q]
                 p2l[p], p2l[q] = vq, vp
                 current[vp], current[vq] = q, p

@@ -32,8 +32,11 @@ def _g(name: str, *qubits: int, params: tuple = ()) -> tuple[str, tuple[int, ...
 
 
 def _cp(lam: float) -> Body:
-    return [_g("p", 0, params=(lam / 2,)), _g("cx", 0, 1), _g("p", 1, params=(-lam / 2,)),
-            _g("cx", 0, 1), _g("p", 1, params=(lam / 2,))]
+    # qelib1's rule with its last phase (on the target, which holds its own value again
+    # before the first CX and after the second) moved to the front: the rule ends with a
+    # CX, which a SWAP that follows on the pair cancels (basis._swap), 5 CX becoming 3.
+    return [_g("p", 0, params=(lam / 2,)), _g("p", 1, params=(lam / 2,)), _g("cx", 0, 1),
+            _g("p", 1, params=(-lam / 2,)), _g("cx", 0, 1)]
 
 
 def _cu3(theta: float, phi: float, lam: float) -> Body:

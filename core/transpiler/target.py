@@ -19,10 +19,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..circuit_parts import fast_instruction
 from ..devices import DIRECTIVES  # what every device accepts besides its basis gates
 from ..errors import TranspilerError
 from ..gates import gate_matrix
-from .decompose import kak, one_qubit_basis
+from .decompose import euler_zyz, is_identity_up_to_phase, kak, one_qubit_basis
 
 __all__ = ["Target", "SwapTables", "DIRECTIVES", "ENTANGLER_PREFERENCE"]
 
@@ -243,6 +244,42 @@ class Target:
             out[reverse] = (kg.k2q0.conj().T @ kc.k2q0, kg.k2q1.conj().T @ kc.k2q1,
                             kc.k1q0 @ kg.k1q0.conj().T, kc.k1q1 @ kg.k1q1.conj().T)
         return out
+
+    @functools.cached_property
+    def cx_corrections(self) -> dict[bool, tuple[tuple[str, tuple[float, ...]] | None, ...]]:
+        """:attr:`cx_in_entangler` as gates: ``(name, params)`` for each of ``pre_a, pre_b,
+        post_a, post_b``, None where the factor is an identity (a CZ leaves the control
+        alone). Named gates with float parameters, not matrices: the single-qubit
+        optimiser looks their matrices up in a cache, and an identity costs nothing."""
+        out = {}
+        for reverse, factors in self.cx_in_entangler.items():
+            gates: list[tuple[str, tuple[float, ...]] | None] = []
+            for m in factors:
+                if is_identity_up_to_phase(m):
+                    gates.append(None)
+                elif np.allclose(m, gate_matrix("h")):
+                    gates.append(("h", ()))
+                else:  # u(theta, phi, lam) equals m up to a global phase
+                    theta, phi, lam, _ = euler_zyz(m)
+                    gates.append(("u", (float(theta), float(phi), float(lam))))
+            out[reverse] = tuple(gates)
+        return out
+
+    def cx_correction_ops(self, a: int, b: int, reverse: bool) -> tuple[Any, ...]:
+        """:attr:`cx_corrections` for ``cx(a, b)`` as instructions on ``a`` and ``b``
+        (None for an identity), built once per qubit and shared: instructions are
+        immutable, and a 127-qubit circuit writes thousands of these."""
+        key = (a, b, reverse)
+        hit = self._correction_ops.get(key)
+        if hit is None:
+            hit = tuple(None if g is None else fast_instruction(g[0], (q,), g[1])
+                        for q, g in zip((a, b, a, b), self.cx_corrections[reverse]))
+            self._correction_ops[key] = hit
+        return hit
+
+    @functools.cached_property
+    def _correction_ops(self) -> dict[tuple[int, int, bool], tuple[Any, ...]]:
+        return {}
 
 
 _TARGETS_KEPT = 16

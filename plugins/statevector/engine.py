@@ -35,6 +35,7 @@ from qfoundry.program import Program as Lowered
 from .._sim import memory
 from .._sim.expval import expval_tensor
 from .._sim.fusion import relabel
+from .accelerator import ACCEL_MIN_QUBITS, ACCELERATORS, dense_kernel, dense_work
 from .chunked import cpu_count
 from .program import NON_GATE_INSTRUCTIONS, check_method, check_saves, compile_experiment
 from .run import apply_gate, run_program
@@ -108,7 +109,7 @@ class StatevectorEngine(Engine):
         opts = Options(method="automatic", initial_statevector=None, initial_unitary=None,
                        chop_threshold=1e-15, allow_sample_measuring=True, fusion_enable=True,
                        fusion_max_qubits=4, fusion_threshold=14, max_parallel_threads=0,
-                       precision="double")
+                       precision="double", accelerator="auto")
         opts.set_validator("method", list(_METHODS))
         opts.set_validator("chop_threshold", (0.0, 1.0))
         opts.set_validator("allow_sample_measuring", bool)
@@ -117,6 +118,7 @@ class StatevectorEngine(Engine):
         opts.set_validator("fusion_threshold", (1, 1000))
         opts.set_validator("max_parallel_threads", (0, 1024))
         opts.set_validator("precision", ["double", "single"])
+        opts.set_validator("accelerator", list(ACCELERATORS))
         return opts
 
     def max_qubits(self, options: Mapping[str, Any]) -> int:
@@ -127,6 +129,7 @@ class StatevectorEngine(Engine):
     def validate_program(self, program: Lowered, options: Mapping[str, Any],
                          device: Any = None) -> None:
         self._check_size(program, options)
+        self._accel(program, options)  # accelerator="numba" without numba: refused now
         check_method(program, options.get("method", "automatic"))
         check_saves(program)
         self._initial(program, options)
@@ -153,6 +156,14 @@ class StatevectorEngine(Engine):
                 f"experiment {program.name!r} has {n} qubits: its "
                 f"{what} needs {need / 2**30:.3g} GiB per copy; at most {limit} qubits fit in "
                 f"this machine's {physical_memory() / 2**30:.3g} GiB")
+
+    @staticmethod
+    def _accel(program: Lowered, options: Mapping[str, Any], steps: Any = None) -> tuple:
+        """The ``accelerator`` option resolved for this experiment (``steps``: its
+        compiled steps, whose dense work decides whether loading numba pays)."""
+        n = program.num_qubits * (2 if options.get("method") == "unitary" else 1)
+        work = None if steps is None or n < ACCEL_MIN_QUBITS else dense_work(steps, n)
+        return dense_kernel(options.get("accelerator", "auto"), n, work)
 
     @staticmethod
     def _initial(program: Lowered, options: Mapping[str, Any]) -> np.ndarray | None:
@@ -198,10 +209,11 @@ class StatevectorEngine(Engine):
             return self._run_small(program, options, dtype, initial, fusion, threads)
         prog = compile_experiment(program, method=method, sample_final=sample, fusion=fusion,
                                   max_fused_qubits=max_fused)
+        accel = self._accel(program, options, prog.steps)
         if initial is not None:
-            state = SVState(initial.astype(dtype), n, threads=threads)
+            state = SVState(initial.astype(dtype), n, threads=threads, accel=accel)
         else:
-            state = SVState.zero(n, threads, dtype)
+            state = SVState.zero(n, threads, dtype, accel)
         if prog.global_phase:
             state.data *= np.exp(1j * prog.global_phase)
         rng = np.random.default_rng(int(options["seed_simulator"]))
@@ -232,6 +244,7 @@ class StatevectorEngine(Engine):
         metadata = {
             "method": "statevector", "num_qubits": n, "fusion": fusion,
             "parallel_state_update": threads, "precision": options.get("precision", "double"),
+            "accelerator": "numba" if accel[0] is not None else "numpy",
             "measure_sampling": bool(prog.final_measures) and sample,
             "branches": leaves, "dynamic": prog.dynamic,
         }
@@ -253,6 +266,7 @@ class StatevectorEngine(Engine):
         metadata = {
             "method": "statevector", "num_qubits": program.num_qubits, "fusion": fusion,
             "parallel_state_update": threads, "precision": options.get("precision", "double"),
+            "accelerator": "numpy",  # a few qubits: below any accelerator's size
             "measure_sampling": measured, "branches": 1, "dynamic": False,
         }
         return ExperimentOutput(data=data, shots=int(options["shots"]), metadata=metadata)
@@ -267,7 +281,8 @@ class StatevectorEngine(Engine):
         # is state qubit q; a gate G acts on the rows (U -> G U).
         dim = 1 << n
         data = (np.eye(dim, dtype=complex) if initial is None else initial.copy()).reshape(-1)
-        state = SVState(data, 2 * n, threads=state_threads(options))
+        state = SVState(data, 2 * n, threads=state_threads(options),
+                        accel=self._accel(program, options, prog.steps))
         if prog.global_phase:
             state.data *= np.exp(1j * prog.global_phase)
         for step in prog.steps:

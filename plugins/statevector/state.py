@@ -1,16 +1,13 @@
 """A statevector whose tensor axes are ordered lazily, so gates cost one or two passes.
 
 numpy applies a k-qubit matrix fastest as one BLAS product on a ``(2**k, rest)`` or
-``(rest, 2**k)`` view, which needs the target qubits to be the leading or trailing
-tensor axes. Rather than transposing there and back for every gate (three passes over
-memory), :class:`SVState` remembers which qubit each axis holds and leaves the targets
-where the product put them: a gate on qubits that already lead (or trail) costs one
-pass; any other costs one transposing copy plus the product. From ``_IN_PLACE_AXES``
-active qubits a dense gate is instead applied in place a cache-sized chunk at a time
-(:mod:`.chunked`), which leaves its targets on the trailing axes, needs no second
-state-sized buffer and splits over ``threads`` threads. Diagonal gates are one in-place
-multiply, permutation gates move only the amplitudes that change, and SWAP only
-relabels axes.
+``(rest, 2**k)`` view, with the targets leading or trailing. Rather than transposing there
+and back for every gate, :class:`SVState` tracks which qubit each axis holds and leaves the
+targets where the product put them. From ``_IN_PLACE_AXES`` active qubits a dense gate is
+applied in place a cache-sized chunk at a time (:mod:`.chunked`, or the ``accel`` extra's
+compiled kernel: :mod:`.accelerator`), with no second state-sized buffer, on ``threads``
+threads. Diagonal gates are one in-place multiply, permutation gates move only the
+amplitudes that change, and SWAP only relabels axes.
 
 Qubits that no gate has touched yet are still |0> and unentangled, so they are left out
 of the tensor until a gate needs them (a GHZ chain then costs about two passes over the
@@ -25,19 +22,16 @@ one state's chunks work on disjoint amplitudes).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .._sim.kernels import (
-    apply_diagonal,
-    apply_matrix,
-    apply_permutation,
-    broadcast_diagonal,
-)
-from .chunked import apply_dense, multiply_in_place, real_form, widen
+from .._sim.kernels import apply_diagonal, apply_matrix, apply_permutation, broadcast_diagonal
+from .chunked import apply_dense, multiply_in_place, real_form, run_ranges, widen
 
 __all__ = ["SVState"]
+
+Accel = tuple[Callable | None, int]  # (compiled dense kernel or None, from this many qubits)
 
 # Targets inside the leading/trailing block of this many axes are applied by widening
 # the matrix to the whole block (identity on the others) instead of transposing: a BLAS
@@ -48,9 +42,7 @@ _INNER_AXES = 7
 _MAX_WIDE_DIAGONAL = 18  # ...unless the widened diagonal would exceed 2**18 entries
 # Permutations move runs of up to 2**_RUN_AXES contiguous amplitudes as single elements.
 _RUN_AXES = 12
-# Trailing products of a state without a spare buffer run in place this many amplitudes
-# (2**k) at a time.
-_CHUNK_AXES = 18
+_CHUNK_AXES = 18  # products in place without a spare buffer: 2**18 amplitudes at a time
 # Trailing products run in real arithmetic from this many axes, on stacks of 2**12
 # amplitudes, for blocks of up to 4 axes (wider blocks: zgemm is as fast).
 _REAL_PRODUCT_AXES = 13
@@ -76,14 +68,15 @@ class SVState:
     canonical (Qiskit) layout is ``order == [n-1, ..., 0]`` with every qubit active.
     """
 
-    __slots__ = ("n", "num_qubits", "data", "order", "pos", "threads", "_base", "_spare")
+    __slots__ = ("n", "num_qubits", "data", "order", "pos", "threads", "_base", "_spare", "accel")
 
     def __init__(self, data: np.ndarray, n: int, order: Sequence[int] | None = None,
-                 base: np.ndarray | None = None, threads: int = 1):
+                 base: np.ndarray | None = None, threads: int = 1, accel: Accel = (None, 0)):
         """``data`` holds ``n`` active qubits (all of them unless ``order`` names fewer
         than ``n``; then ``base`` is the zero-padded buffer whose prefix ``data`` is).
-        ``threads``: how many threads the in-place products of a large state may use."""
-        self.threads = threads
+        ``threads``: how many threads the in-place products of a large state may use;
+        ``accel``: as :func:`.accelerator.dense_kernel` gives."""
+        self.threads, self.accel = threads, accel
         self.num_qubits = n
         self.order = list(order) if order is not None else list(range(n - 1, -1, -1))
         self.n = len(self.order)
@@ -95,20 +88,21 @@ class SVState:
         self._spare: np.ndarray | None = None
 
     @classmethod
-    def zero(cls, n: int, threads: int = 1, dtype: type = complex) -> SVState:
+    def zero(cls, n: int, threads: int = 1, dtype: type = complex, accel: Accel = (None, 0)
+             ) -> SVState:
         """|0...0> with no qubit active yet (nothing but one amplitude is touched);
         ``dtype`` complex128, or complex64 for the engine's single precision."""
         base = np.zeros(1 << n, dtype=dtype)
         base[0] = 1
-        return cls(base[:1], n, order=[], base=base, threads=threads)
+        return cls(base[:1], n, order=[], base=base, threads=threads, accel=accel)
 
     def copy(self) -> SVState:
         if self.n == self.num_qubits:
-            return SVState(self.data.copy(), self.n, self.order, threads=self.threads)
+            return SVState(self.data.copy(), self.n, self.order, None, self.threads, self.accel)
         base = np.zeros(1 << self.num_qubits, dtype=self.data.dtype)  # mapped lazily
         base[:self.data.size] = self.data
         return SVState(base[:self.data.size], self.num_qubits, self.order, base,
-                       self.threads)
+                       self.threads, self.accel)
 
     @property
     def nbytes(self) -> int:
@@ -174,6 +168,13 @@ class SVState:
             if after:  # qubits still untouched need no parking
                 after = [q for q in after if self.pos[q] >= 0]
         n, k = self.n, len(qubits)
+        kernel, start = self.accel
+        if kernel is not None and n >= start:
+            # Compiled, one pass (axis a is bit n-1-a); it returns the bits it relabelled.
+            moved = kernel(self.data, matrix, [n - 1 - self.pos[q] for q in qubits],
+                           lambda count, work: run_ranges(count, work, self.threads))
+            self._set_order([self.order[n - 1 - moved[n - 1 - a]] for a in range(n)])
+            return
         axes = [self.pos[q] for q in qubits]
         lo, hi = min(axes), max(axes)
         width = max(k, _BLOCK_AXES)
