@@ -12,6 +12,7 @@ import threading
 import time
 from concurrent.futures import Executor, Future
 
+import numpy as np
 import pytest
 
 import qfoundry
@@ -147,6 +148,19 @@ def test_threads_default_only_for_large_jobs():
     assert not backend_module.worth_parallel(qfoundry.assemble([_ghz(3)] * 50).experiments)
 
 
+def _layers(n, depth, seed):
+    """A dense brickwork circuit: u on every qubit, CX on alternating pairs, all measured."""
+    rng = np.random.default_rng(seed)
+    c = qfoundry.Circuit(n, n)
+    for layer in range(depth):
+        for q in range(n):
+            c.u(*rng.uniform(0, 3, 3), q)
+        for q in range(layer % 2, n - 1, 2):
+            c.cx(q, q + 1)
+    c.measure(list(range(n)), list(range(n)))
+    return c
+
+
 def _ghz(n):
     c = qfoundry.Circuit(n, n)
     c.h(0)
@@ -240,7 +254,9 @@ def test_progress_moves_under_dask_as_experiments_finish():
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                       dashboard_address=None) as cluster, \
                 distributed.Client(cluster) as client:
-            circuits = [_ghz(12) for _ in range(40)]
+            # Each experiment does real work (tens of ms: beyond the small-state path),
+            # so results arrive spread over the run rather than in one burst.
+            circuits = [_layers(16, 6, seed) for seed in range(40)]
             start = time.monotonic()
             qfoundry.get_backend("qasm_simulator").run(circuits, executor=client,
                                                        shots=50).result(timeout=300)
