@@ -83,8 +83,13 @@ class _Handoff:
         self._wake = threading.Event()
         self._idle = True
         self._thread: threading.Thread | None = None
+        self._exiting = False
+        self._busy = threading.Lock()  # held while a batch is dispatched (not by put())
 
     def put(self, job: Job) -> None:
+        if self._exiting:  # no grace: the submitting thread may be the last one joined
+            _dispatch([job])
+            return
         with self._lock:
             self._pending.append(job)
             if self._thread is None:
@@ -102,25 +107,42 @@ class _Handoff:
             self._wake.clear()
             while True:
                 time.sleep(self.GRACE)
-                with self._lock:
-                    if not self._pending:
-                        self._idle = True
-                        break
-                    self._dispatch()
-
-    def _dispatch(self) -> None:  # under self._lock
-        batch, self._pending = self._pending, []
-        for job in batch:
-            if job._status is JobStatus.QUEUED:  # else run by a waiter, or cancelled
-                job._future = default_executor().submit(job._execute)
+                with self._busy:  # flush() waits for a batch being dispatched
+                    with self._lock:
+                        batch, self._pending = self._pending, []
+                        if not batch:
+                            self._idle = True
+                            break
+                    _dispatch(batch)
 
     def flush(self) -> None:
-        """Pass every pending job to the pool now (at interpreter exit)."""
-        with self._lock:
-            self._dispatch()
+        """Pass every pending job to the pool now, and later ones as they come (at
+        interpreter exit)."""
+        with self._busy, self._lock:
+            self._exiting = True
+            batch, self._pending = self._pending, []
+        _dispatch(batch)
 
     def _after_fork(self) -> None:  # the child has no handoff thread: start afresh
         self.__init__()
+
+
+def _dispatch(batch: list[Job]) -> None:
+    """Start each job of ``batch`` still queued (others were run by a waiter or cancelled).
+
+    Once the interpreter exits, the pool refuses work, yet threads it is still joining
+    (a user's own pool's workers) may submit jobs and wait for them: those run on a
+    thread of their own, which the interpreter joins too, or here if none can start."""
+    for job in batch:
+        if job._status is not JobStatus.QUEUED:
+            continue
+        try:
+            job._future = default_executor().submit(job._execute)
+        except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
+            try:
+                threading.Thread(target=job._execute, name="qfoundry-job-exit").start()
+            except RuntimeError:  # "can't create new thread at interpreter shutdown"
+                job._execute()
 
 
 _HANDOFF = _Handoff()

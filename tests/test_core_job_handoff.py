@@ -76,3 +76,32 @@ def test_jobs_left_unwaited_run_at_interpreter_exit(tmp_path):
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert flag.read_text() == "ran"
+
+
+def test_jobs_submitted_by_a_users_pool_while_the_interpreter_exits_run():
+    # The script ends while its own pool's workers still submit jobs: the framework's
+    # pool is shut by then, yet the jobs run (waited for with a timeout, or not at all)
+    # and the hand-off thread does not die.
+    script = textwrap.dedent("""\
+        import atexit, time
+        from concurrent.futures import ThreadPoolExecutor
+        import qfoundry
+        b = qfoundry.get_backend("qasm_simulator")
+        c = qfoundry.Circuit(2, 2).h(0).cx(0, 1).measure([0, 1], [0, 1])
+        jobs = []
+        def task(i):
+            time.sleep(0.3)
+            job = b.run(c, shots=100, seed_simulator=i)
+            jobs.append(job)
+            if i % 2:
+                print(i, sum(job.result(timeout=20).get_counts().values()), flush=True)
+        pool = ThreadPoolExecutor(4)
+        futures = [pool.submit(task, i) for i in range(4)]
+        atexit.register(lambda: print(sorted(j.status().name for j in jobs)))
+        """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert sorted(lines[:-1]) == ["1 100", "3 100"], proc.stdout
+    assert lines[-1] == str(["DONE"] * 4), proc.stdout
