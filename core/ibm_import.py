@@ -107,10 +107,19 @@ def _convert(conf: Any, props: Any, *, name: str | None, source: str | None,
     spellings: dict[tuple[float, float], float] = {}
     conf, conf_file = _load(conf, "backend configuration")
     props, props_file = _load(props, "backend properties")
-    if "n_qubits" not in conf and "qubits" in conf and "n_qubits" in props:
+    conf_is_props = "n_qubits" not in conf and "qubits" in conf
+    if conf_is_props and "n_qubits" in props:
         raise DeviceSpecError("this is a properties file and the other a configuration file: "
                               "give the configuration (conf_*.json) first, then the properties "
                               "(props_*.json)", conf_file)
+    if conf_is_props:  # the properties given twice
+        raise DeviceSpecError("this is a properties file: give the configuration "
+                              "(conf_*.json) first, then the properties (props_*.json)",
+                              conf_file)
+    if "n_qubits" in props and "qubits" not in props:  # the configuration given twice
+        raise DeviceSpecError("this is a configuration file: give the properties "
+                              "(props_*.json) after the configuration (conf_*.json)",
+                              props_file)
     try:
         backend = conf["backend_name"]
         n = conf["n_qubits"]

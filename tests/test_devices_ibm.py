@@ -202,6 +202,12 @@ def test_cli_import_ibm(tmp_path, capsys):
     assert cli.main(["import-ibm", props, conf]) == 2  # the two files swapped
     err = capsys.readouterr().err
     assert "props_manila.json: this is a properties file" in err and "conf_*.json) first" in err
+    assert cli.main(["import-ibm", conf, conf]) == 2  # the configuration twice
+    err = capsys.readouterr().err
+    assert "conf_manila.json: this is a configuration file: give the properties" in err
+    assert cli.main(["import-ibm", props, props]) == 2  # the properties twice
+    err = capsys.readouterr().err
+    assert "props_manila.json: this is a properties file: give the configuration" in err
 
 
 @pytest.mark.oracle
