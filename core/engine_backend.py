@@ -11,6 +11,7 @@ is a device plus an engine (``fake_paris``).
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import time
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ from .errors import (
     OptionsError,
     QobjValidationError,
     SimulationTooLargeError,
+    UnknownOptionError,
     UnsupportedInstructionError,
 )
 from .execution import (
@@ -112,9 +114,11 @@ class EngineBackend(Backend):
         """
         unknown = [k for k in options if k not in self._options]
         if unknown:
-            raise OptionsError(
+            close = [m for k in unknown for m in difflib.get_close_matches(k, self._options, 1)]
+            hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
+            raise UnknownOptionError(
                 f"unknown run option(s) {', '.join(map(repr, unknown))} for backend "
-                f"{self.name}; valid options: {', '.join(self._options)}")
+                f"{self.name}; {hint}valid options: {', '.join(self._options)}")
         for key, value in options.items():
             self._options.check(key, value)  # before any front end reads them
         is_qobj = isinstance(run_input, (QasmQobj, Mapping))

@@ -35,6 +35,7 @@ import numpy as np
 from .blas import single_blas_thread
 from .engine import Engine, ExperimentOutput
 from .errors import OptionsError, WorkerDiedError
+from .job import interpreter_exiting
 from .program import Program, lower
 from .progress import listening
 
@@ -185,12 +186,30 @@ def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units
     exps = exps if work is None else work
     if executor == "threads" and (workers == 1 or len(units) == 1):
         executor = "serial"
-    if executor == "serial":
-        for unit in units:
-            with listening(partial or (lambda f: None)):  # engines' report_progress
-                out = run_experiment_task(engine, exps[unit[0]], unit[2], device)
+    if executor != "serial" and not interpreter_exiting():
+        collected: set[tuple[int, int]] = set()  # (experiment, chunk): units get new options
+
+        def collect_once(unit, out) -> None:
+            collected.add((unit[0], unit[1]))
             collect(unit, out)
-        return
+        try:
+            _run_parallel(engine, device, exps, units, workers, executor, collect_once)
+            return
+        except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
+            if not interpreter_exiting():
+                raise
+        # A job left running as the interpreter exits, when every pool refuses work:
+        # the experiments not yet collected run here.
+        units = [unit for unit in units if (unit[0], unit[1]) not in collected]
+    for unit in units:
+        with listening(partial or (lambda f: None)):  # engines' report_progress
+            out = run_experiment_task(engine, exps[unit[0]], unit[2], device)
+        collect(unit, out)
+
+
+def _run_parallel(engine: Engine, device: Any, exps: list, units: list, workers: int,
+                  executor: Executor | str, collect) -> None:
+    """run_units on threads, processes or the user's executor."""
     if executor in EXECUTOR_NAMES:
         units = share_cores(units, min(workers, len(units)))
     if executor == "threads":

@@ -145,6 +145,12 @@ def _dispatch(batch: list[Job]) -> None:
                 job._execute()
 
 
+def interpreter_exiting() -> bool:
+    """Whether the interpreter has begun to exit (its thread pools then refuse new work,
+    so a job still running runs its experiments serially: :mod:`.execution`)."""
+    return _HANDOFF._exiting
+
+
 _HANDOFF = _Handoff()
 # Before the pool's own exit handler (they run in reverse order), which drains the pool.
 getattr(threading, "_register_atexit", atexit.register)(_HANDOFF.flush)

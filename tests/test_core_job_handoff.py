@@ -105,3 +105,34 @@ def test_jobs_submitted_by_a_users_pool_while_the_interpreter_exits_run():
     lines = proc.stdout.splitlines()
     assert sorted(lines[:-1]) == ["1 100", "3 100"], proc.stdout
     assert lines[-1] == str(["DONE"] * 4), proc.stdout
+
+
+def test_jobs_left_unwaited_run_their_experiments_at_exit_whatever_the_executor():
+    # At exit every thread pool refuses new work, so jobs still pending then (worth
+    # running on threads, or given the user's own pool) run their experiments serially.
+    script = textwrap.dedent("""\
+        import atexit
+        from concurrent.futures import ThreadPoolExecutor
+        import qfoundry
+        b = qfoundry.get_backend("qasm_simulator")
+        n = 18
+        c = qfoundry.Circuit(n, n).h(0)
+        for q in range(n - 1):
+            c.cx(q, q + 1)
+        c.measure(list(range(n)), list(range(n)))
+        own = ThreadPoolExecutor(2)
+        jobs = [b.run([c] * 4, shots=50, seed_simulator=i, executor=ex)
+                for i, ex in enumerate([None, None, own, own])]
+        wide = qfoundry.Circuit(20, 20)  # one state on several threads (its chunks)
+        for q in range(20):
+            wide.u(0.3 + q, 0.1, 0.2, q)
+        wide.cx(0, 1).measure(list(range(20)), list(range(20)))
+        jobs += [b.run(wide, shots=50, seed_simulator=i, max_parallel_threads=2)
+                 for i in range(2)]
+        atexit.register(lambda: print([j.status().name for j in jobs],
+                                      [repr(j.error()) for j in jobs if j.error()]))
+        """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"{['DONE'] * 6} []", proc.stdout

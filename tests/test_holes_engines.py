@@ -172,3 +172,13 @@ def test_unknown_option_names_are_our_error_and_still_attribute_errors():
     with pytest.raises(AttributeError):  # and Qiskit-style code that catches this still works
         getattr(backend.options, "shotz")  # noqa: B009
     assert backend.options.shots == 1024  # nothing was changed by the refused call
+
+
+def test_a_misspelt_run_option_is_unknown_and_the_closest_name_is_offered():
+    from qfoundry.errors import UnknownOptionError
+
+    c = qfoundry.Circuit(1, 1).h(0).measure(0, 0)
+    for name in ("qasm_simulator", "fake_manila"):
+        with pytest.raises(UnknownOptionError, match=r"'shotz' for backend .*did you mean "
+                                                     r"'shots'\? valid options: shots"):
+            qfoundry.get_backend(name).run(c, shotz=10)

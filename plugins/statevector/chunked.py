@@ -69,10 +69,15 @@ def run_ranges(count: int, work: Callable[[int, int], None], threads: int) -> No
         work(0, count)
         return
     step = -(-count // threads)
-    futures = [_shared_pool().submit(work, lo, min(count, lo + step))
-               for lo in range(step, count, step)]
+    futures, here = [], [(0, min(count, step))]
+    for lo in range(step, count, step):
+        try:
+            futures.append(_shared_pool().submit(work, lo, min(count, lo + step)))
+        except RuntimeError:  # the interpreter is exiting (its pools refuse work): run here
+            here.append((lo, min(count, lo + step)))
     try:
-        work(0, min(count, step))
+        for lo, hi in here:
+            work(lo, hi)
     finally:
         for f in futures:
             f.result()
