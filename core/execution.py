@@ -269,6 +269,22 @@ def _batches(units: list, n: int) -> list[list]:
 
 _pools: dict[int, ProcessPoolExecutor] = {}
 _pools_lock = threading.Lock()
+_forked = False  # whether this process was forked from one that imported qfoundry
+_inherited: list[ProcessPoolExecutor] = []  # kept, never used: shutting one down would
+# reach the parent's workers through the pipes the two processes share
+
+
+def _after_fork_in_child() -> None:
+    """A forked child cannot use the parent's pools (their manager threads are not in
+    it, so a job there waited forever) nor its forkserver (not its child): it makes its
+    own pools on first use, spawning their workers."""
+    global _pools, _pools_lock, _forked
+    _inherited.extend(_pools.values())
+    _pools, _pools_lock, _forked = {}, threading.Lock(), True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
@@ -283,7 +299,7 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
         if pool is None:
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods
-                                              else "spawn")
+                                              and not _forked else "spawn")
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
             _pools[workers] = pool
         return pool

@@ -154,8 +154,19 @@ def interpreter_exiting() -> bool:
 _HANDOFF = _Handoff()
 # Before the pool's own exit handler (they run in reverse order), which drains the pool.
 getattr(threading, "_register_atexit", atexit.register)(_HANDOFF.flush)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's threads: its copies of the hand-off and
+    of the pool (which would count threads that do not exist, so its jobs never
+    started) are replaced by fresh ones, made on first use."""
+    global _pool, _pool_lock
+    _HANDOFF._after_fork()
+    _pool, _pool_lock = None, threading.Lock()
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_HANDOFF._after_fork)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Job:

@@ -4,11 +4,13 @@ runs a still-queued job itself; a pending job can be cancelled."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import threading
 
+import pytest
 from conftest import coin_backend, coin_flips, make_qobj
 
 import qfoundry
@@ -136,3 +138,43 @@ def test_jobs_left_unwaited_run_their_experiments_at_exit_whatever_the_executor(
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"{['DONE'] * 6} []", proc.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_runs_jobs_on_pools_of_its_own(tmp_path):
+    # The parent's pools were in use when it forked: the child's copies have no threads,
+    # so without fresh ones its jobs waited forever.
+    script = textwrap.dedent("""\
+        import os, sys, threading
+        import qfoundry
+        b = qfoundry.get_backend("qasm_simulator")
+        wide = qfoundry.Circuit(20, 20)
+        for q in range(20):
+            wide.u(0.3 + q, 0.1, 0.2, q)
+        wide.cx(0, 1).measure(list(range(20)), list(range(20)))
+        bell = qfoundry.Circuit(2, 2).h(0).cx(0, 1).measure([0, 1], [0, 1])
+        def jobs():
+            yield b.run([bell] * 20, shots=10)  # on the framework's pool
+            yield b.run(wide, shots=10, max_parallel_threads=2)  # the chunk threads
+            yield b.run([bell] * 2, shots=10, executor="processes")
+        if __name__ == "__main__":
+            before = [j.result(timeout=60) for j in jobs()]
+            pid = os.fork()
+            if pid == 0:
+                def child():
+                    try:
+                        got = [j.result(timeout=60) for j in jobs()]
+                        print("child", [len(r.results) for r in got], flush=True)
+                    except BaseException as exc:
+                        print("child failed:", repr(exc), flush=True)
+                t = threading.Thread(target=child, daemon=True)
+                t.start()
+                t.join(90)
+                sys.exit(0)  # the normal exit: its pools shut their workers down
+            os.waitpid(pid, 0)
+        """)
+    path = tmp_path / "forking.py"  # a file: worker processes re-import it
+    path.write_text(script)
+    proc = subprocess.run([sys.executable, "-W", "ignore", str(path)], capture_output=True,
+                          text=True, timeout=180)
+    assert proc.stdout.strip() == "child [20, 1, 2]", (proc.stdout, proc.stderr)

@@ -44,6 +44,15 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+def _forget_pool() -> None:  # a forked child has none of its threads: a new one on use
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def cpu_count() -> int:
     """Cores this process may run on (the affinity mask where the OS has one)."""
     try:
