@@ -186,10 +186,9 @@ def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units
     if executor == "threads" and (workers == 1 or len(units) == 1):
         executor = "serial"
     if executor == "serial":
-        for unit in units:
-            with listening(partial or (lambda f: None)):  # engines' report_progress
-                out = run_experiment_task(engine, exps[unit[0]], unit[2], device)
-            collect(unit, out)
+        with listening(partial or (lambda f: None)):  # engines' report_progress
+            for unit in units:
+                collect(unit, run_experiment_task(engine, exps[unit[0]], unit[2], device))
         return
     if executor in EXECUTOR_NAMES:
         units = share_cores(units, min(workers, len(units)))
