@@ -26,6 +26,7 @@ __all__ = ["check_seed", "check_job", "check_experiment", "check_header"]
 
 _SEEDS = ("seed_simulator", "seed_transpiler")
 _PLAIN = frozenset({"name", "qubits", "params"})  # an instruction with nothing else set
+_PLAIN_MEASURE = frozenset({"name", "qubits", "memory", "register"})
 _ARRAY_OPTIONS = ("initial_statevector", "initial_unitary")
 
 
@@ -92,7 +93,8 @@ def check_experiment(e: int, exp: Any, shots_rule: tuple[int, int] = (1, 10**9))
                                       f"{path}.{part}.memory_slots")
     check_header(exp.header, where, f"{path}.header")
     for i, inst in enumerate(exp.instructions):
-        if not _plain_gate_ok(inst):  # messages are built only for what needs a closer look
+        if not (_plain_gate_ok(inst) or _plain_measure_ok(inst)):  # messages built only
+            # for what needs a closer look
             _check_instruction(inst, f"{where}, instruction {i} ({show(inst.name)})",
                                f"{path}.instructions[{i}]")
 
@@ -111,6 +113,24 @@ def _plain_gate_ok(inst: Any) -> bool:
             or len(params) != spec.num_params or type(params) not in (list, tuple):
         return False
     return all(type(p) is float and math.isfinite(p) for p in params)
+
+
+def _plain_measure_ok(inst: Any) -> bool:
+    """Whether ``inst`` is a ``measure`` with only qubits, memory slots and register bits,
+    the bits ints in range and one register bit per qubit: what
+    :func:`_check_instruction` accepts without a second look."""
+    fields = getattr(inst, "__dict__", None)
+    if fields is None or inst.name != "measure" or not _PLAIN_MEASURE.issuperset(fields):
+        return False
+    register = fields.get("register")
+    if register is not None and (type(register) is not list
+                                 or len(register) != len(fields.get("qubits") or ())):
+        return False
+    memory = fields.get("memory")
+    if memory is not None and type(memory) is not list:
+        return False
+    limit = limits.MAX_CLBITS
+    return all(type(b) is int and 0 <= b < limit for b in (memory or []) + (register or []))
 
 
 def _too_many(where: str, what: str) -> str:

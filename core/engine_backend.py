@@ -145,7 +145,8 @@ class EngineBackend(Backend):
             qobj_id=qobj.qobj_id, config=qobj.config, header=qobj.header,
             experiments=[qobj.experiments[i] for i in firsts]), resolved)
         runnable = self._runnable(qobj)
-        exp_opts = [self._experiment_options(e, exp, resolved)
+        shared = {k: v for k, v in resolved.items() if k not in _CORE_ONLY}  # once per job
+        exp_opts = [self._experiment_options(e, exp, shared)
                     for e, exp in enumerate(runnable.experiments)]
         programs = self._lower(runnable, exp_opts)
         executor = resolve_executor(resolved.pop("executor", None))
@@ -269,7 +270,7 @@ class EngineBackend(Backend):
     @staticmethod
     def _experiment_options(index: int, exp: QasmQobjExperiment,
                             options: Mapping[str, Any]) -> dict[str, Any]:
-        opts = {k: v for k, v in options.items() if k not in _CORE_ONLY}
+        opts = dict(options)  # the job's options without the core-only ones
         cfg = exp.config
         opts["shots"] = int(getattr(cfg, "shots", opts["shots"]))
         own_seed = getattr(cfg, "seed_simulator", None)

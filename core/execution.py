@@ -201,10 +201,9 @@ def run_units(engine: Engine, device: Any, exps: list[QasmQobjExperiment], units
         # A job left running as the interpreter exits, when every pool refuses work:
         # the experiments not yet collected run here.
         units = [unit for unit in units if (unit[0], unit[1]) not in collected]
-    for unit in units:
-        with listening(partial or (lambda f: None)):  # engines' report_progress
-            out = run_experiment_task(engine, exps[unit[0]], unit[2], device)
-        collect(unit, out)
+    with listening(partial or (lambda f: None)):  # engines' report_progress
+        for unit in units:
+            collect(unit, run_experiment_task(engine, exps[unit[0]], unit[2], device))
 
 
 def _run_parallel(engine: Engine, device: Any, exps: list, units: list, workers: int,

@@ -52,6 +52,7 @@ from .operations import (
     Save,
     condition_holds,
 )
+from .program_plain import plain_gate, plain_measure
 from .qobj import experiment_size
 
 if TYPE_CHECKING:
@@ -144,12 +145,18 @@ def lower(experiment: QasmQobjExperiment, *, symbolic: bool = False) -> Program:
     naming the experiment, the instruction index and the rule. ``symbolic`` (a sweep's
     template, see :func:`qfoundry.sweep.lower_template`) keeps gates whose parameters are
     expression text as Gates with matrix None."""
-    header = experiment.header
-    n_qubits, n_slots = experiment_size(experiment)
+    header, (n_qubits, n_slots) = experiment.header, experiment_size(experiment)
     name = getattr(header, "name", None)
     insts = list(experiment.instructions)
     ops: list[Operation] = []
     for index, inst in enumerate(insts):
+        spec = GATES.get(inst.name)
+        plain = (plain_gate(inst, spec, n_qubits, index) if spec is not None and not symbolic
+                 else plain_measure(inst, n_qubits, n_slots, index) if inst.name == "measure"
+                 else None)  # the short path (.program_plain), else the general one below
+        if plain is not None:
+            ops.append(plain)
+            continue
         where = _where(name, index, inst.name)
         qubits = tuple(map(int, getattr(inst, "qubits", None) or ()))
         for q in qubits:
@@ -350,7 +357,7 @@ def _mark_terminal(ops: list[Operation]) -> list[Operation]:
                                                            and reads_register)
                     and later_qubits.isdisjoint(op.qubits)
                     and later_slots.isdisjoint(op.memory)):
-                out[i] = op._replace(terminal=True)
+                out[i] = Measure(op.qubits, op.memory, op.register, True, None, op.index)
             else:
                 later_qubits.update(op.qubits)
                 later_slots.update(op.memory)

@@ -242,3 +242,29 @@ def test_a_plugin_engine_with_bad_hex_keys_fails_in_get_counts_with_our_error():
     r.results[0].data["counts"] = {"0xZZ": 1}
     with pytest.raises(qfoundry.ResultFormatError, match="'0xZZ' is not a hex outcome"):
         r.get_counts()
+
+
+@pytest.mark.parametrize("inst, path, text", [
+    ({"name": "measure", "qubits": [0, 1], "memory": [0, 1], "register": [0]},
+     "experiments[0].instructions[0].register", "one register bit per measured qubit"),
+    ({"name": "measure", "qubits": [0], "memory": [-1]},
+     "experiments[0].instructions[0].memory", "got -1"),
+    ({"name": "measure", "qubits": [0], "memory": [0], "register": [-2]},
+     "experiments[0].instructions[0].register", "got -2"),
+])
+def test_malformed_measurements_are_refused_at_run_with_their_field(inst, path, text):
+    # A plain measure skips the detailed checks; anything off takes them and is named.
+    with pytest.raises(qfoundry.QobjValidationError) as err:
+        backend("qasm_simulator").run(qobj([inst], 2, 2))
+    assert text in str(err.value) and err.value.path.startswith(path)
+
+
+def test_a_measurement_changed_after_parsing_is_still_checked_at_run():
+    q = qfoundry.QasmQobj.from_dict(qobj([M], 1, 1))
+    q.experiments[0].instructions[0].memory = [True]  # not an int: the detailed checks
+    with pytest.raises(qfoundry.QfoundryError, match="memory"):
+        backend("qasm_simulator").run(q)
+    q.experiments[0].instructions[0].memory = [0]
+    q.experiments[0].instructions[0].register = [0, 1]
+    with pytest.raises(qfoundry.QobjValidationError, match="one register bit per measured"):
+        backend("qasm_simulator").run(q)

@@ -11,6 +11,7 @@ from engine_helpers import experiment, g, measure
 
 import qfoundry
 from qfoundry import program as program_module
+from qfoundry import program_plain
 from qfoundry.errors import EngineError, UnsupportedInstructionError
 from qfoundry.gates import gate_matrix
 from qfoundry.noise import NoiseModel, depolarizing, thermal_relaxation
@@ -151,3 +152,62 @@ def test_the_engine_refuses_at_run_not_in_the_job():
     c.measure_all()
     with pytest.raises(UnsupportedInstructionError, match="unitary simulator cannot run"):
         qfoundry.get_backend("unitary_simulator").run(c)
+
+
+def _same_ops(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert type(x) is type(y)
+        for fx, fy in zip(x, y):
+            if isinstance(fx, np.ndarray):
+                np.testing.assert_array_equal(fx, fy)
+            else:
+                assert fx == fy and type(fx) is type(fy)
+
+
+def test_plain_gates_and_measures_lower_as_the_general_path():
+    """Ints and floats (every Qobj from JSON or assemble) take the short path; numpy
+    scalars take the general one: the same program, gate for gate, for every gate."""
+    from qfoundry.gates import GATES
+    rng = np.random.default_rng(5)
+    insts = []
+    for name, spec in sorted(GATES.items()):
+        if spec.num_qubits is None:
+            continue
+        qubits = [int(q) for q in rng.permutation(5)[:spec.num_qubits]]
+        insts.append(g(name, *qubits, params=[float(p) for p in rng.uniform(-7, 7,
+                                                                             spec.num_params)]))
+    insts += [measure(q, (q + 1) % 5, register=[q]) for q in range(5)]
+    insts += [g("x", 0), {"name": "measure", "qubits": [2, 3], "memory": [0, 4]}]
+    plain = experiment(insts, n_qubits=5)
+    numpy_form = experiment(insts, n_qubits=5)
+    for inst in numpy_form.instructions:
+        inst.qubits = [np.int64(q) for q in inst.qubits]
+        if getattr(inst, "params", None):
+            inst.params = [np.float64(p) for p in inst.params]
+    fast, general = lower(plain), lower(numpy_form)
+    _same_ops(fast.ops, general.ops)
+    terminal = [op.terminal for op in fast.ops if isinstance(op, Measure)]
+    assert terminal[0] is False and terminal[-1] is True  # the x on 0 follows measure 0
+    n, slots = 5, 5
+    short = [program_plain.plain_gate(i, GATES[i.name], n, k) if i.name in GATES
+             else program_plain.plain_measure(i, n, slots, k)
+             for k, i in enumerate(plain.instructions) if i.qubits]
+    assert all(op is not None for op in short)  # the short path (global_phase: general)
+    assert not any(program_plain.plain_gate(i, GATES[i.name], n, 0)
+                   for i in numpy_form.instructions if i.name in GATES)
+
+
+@pytest.mark.parametrize("inst, message", [
+    (g("cx", 0, 0), "repeats a qubit"),
+    (g("h", 7), "qubit 7 is out of range"),
+    (g("rz", 0), "takes 1 parameter"),
+    (g("rz", 0, params=["x"]), "parameters must be real numbers"),
+    ({"name": "measure", "qubits": [0], "memory": [9]}, "memory slot 9 is out of range"),
+    ({"name": "measure", "qubits": [0, 1], "memory": [0]}, "one memory slot per qubit"),
+])
+def test_malformed_plain_instructions_still_get_the_general_message(inst, message):
+    exp = experiment([g("h", 0), inst], n_qubits=2, memory_slots=2)
+    with pytest.raises(EngineError, match=message) as info:
+        lower(exp)
+    assert "instruction 1" in str(info.value)

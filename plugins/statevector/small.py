@@ -212,9 +212,11 @@ def run_small(program: Lowered, options: Mapping[str, Any], rng: np.random.Gener
         probs = np.square(psi.real, dtype=np.float64) + np.square(psi.imag, dtype=np.float64)
         outcomes, tally = sample_counts(probs, shots, rng)
     keys = [hex(v) for v in memory_values(program, outcomes)]
-    counts: dict[str, int] = {}
-    for key, count in zip(keys, tally.tolist()):
-        counts[key] = counts.get(key, 0) + count
+    counts = dict(zip(keys, tally.tolist()))
+    if len(counts) != len(keys):  # outcomes that read as the same memory: add them up
+        counts = {}
+        for key, count in zip(keys, tally.tolist()):
+            counts[key] = counts.get(key, 0) + count
     memory = None
     if options.get("memory"):
         per_shot = rng.permutation(np.repeat(np.arange(len(keys)), tally))
