@@ -87,19 +87,20 @@ class _Handoff:
         self._busy = threading.Lock()  # held while a batch is dispatched (not by put())
 
     def put(self, job: Job) -> None:
-        if self._exiting:  # no grace: the submitting thread may be the last one joined
+        with self._lock:  # _exiting read under the lock: no job is put after flush() took
+            exiting = self._exiting  # the pending ones
+            if not exiting:
+                self._pending.append(job)
+                if self._thread is None:
+                    thread = threading.Thread(target=self._loop, daemon=True,
+                                              name="qfoundry-handoff")
+                    thread.start()  # (at interpreter shutdown this may raise, as the pool would)
+                    self._thread = thread
+                if self._idle:  # sleeping until there is work: wake it, once per batch
+                    self._idle = False
+                    self._wake.set()
+        if exiting:  # no grace: the submitting thread may be the last one joined
             _dispatch([job])
-            return
-        with self._lock:
-            self._pending.append(job)
-            if self._thread is None:
-                thread = threading.Thread(target=self._loop, daemon=True,
-                                          name="qfoundry-handoff")
-                thread.start()  # (at interpreter shutdown this may raise, as the pool would)
-                self._thread = thread
-            if self._idle:  # sleeping until there is work: wake it, once per batch
-                self._idle = False
-                self._wake.set()
 
     def _loop(self) -> None:
         while True:
